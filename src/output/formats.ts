@@ -1,0 +1,218 @@
+import { createWriteStream, readFileSync, WriteStream } from 'node:fs';
+import type { BinRow, RowSink } from '../pipeline/rows';
+import { FeatureTable, FLOW_META, SESSION_META } from './table';
+
+export type OutputFormat = 'csv' | 'jsonl' | 'parquet';
+
+/** The format named by a file's extension (`.csv`, `.jsonl`/`.json`, `.parquet`). */
+export function formatOf(path: string): OutputFormat {
+  if (/\.csv$/i.test(path)) return 'csv';
+  if (/\.jsonl?$/i.test(path) || /\.ndjson$/i.test(path)) return 'jsonl';
+  if (/\.parquet$/i.test(path)) return 'parquet';
+  throw new Error(`cannot tell the output format of "${path}": use .csv, .jsonl or .parquet`);
+}
+
+function csvField(v: string | number): string {
+  if (typeof v === 'number') return Number.isNaN(v) ? '' : String(v);
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+function jsonValue(v: string | number): string {
+  return typeof v === 'number' ? (Number.isFinite(v) ? String(v) : 'null') : JSON.stringify(v);
+}
+
+/** The whole table as CSV text (NaN as an empty field). */
+export function tableToCsv(t: FeatureTable): string {
+  const cols = t.columns.map((c) => t.column(c));
+  const lines = [t.columns.map(csvField).join(',')];
+  for (let i = 0; i < t.length; i++) lines.push(cols.map((c) => csvField(c[i])).join(','));
+  return lines.join('\n') + '\n';
+}
+
+/** JSON lines, one object per row (NaN as null), with raw class data under `raw` when kept. */
+export function tableToJsonl(t: FeatureTable): string {
+  const cols = t.columns.map((c) => t.column(c));
+  const names = t.columns.map((c) => JSON.stringify(c));
+  let out = '';
+  for (let i = 0; i < t.length; i++) {
+    let line = '{';
+    for (let j = 0; j < cols.length; j++) line += (j ? ',' : '') + names[j] + ':' + jsonValue(cols[j][i]);
+    const raw = t.raw[i];
+    if (raw) line += ',"raw":' + JSON.stringify(raw);
+    out += line + '}\n';
+  }
+  return out;
+}
+
+/** Parquet bytes (snappy): DOUBLE feature columns, STRING identifying columns. */
+export function tableToParquet(t: FeatureTable): Uint8Array {
+  const { parquetWriteBuffer } = require('hyparquet-writer') as typeof import('hyparquet-writer');
+  const columnData = t.columns.map((name) => t.isNumeric(name)
+    ? { name, data: Float64Array.from(t.column(name) as Float64Array), type: 'DOUBLE' as const }
+    : { name, data: t.column(name) as string[], type: 'STRING' as const });
+  return new Uint8Array(parquetWriteBuffer({ columnData, createdBy: 'traffic-refinery' }));
+}
+
+/** Serializes the table in `format`. */
+export function encodeTable(t: FeatureTable, format: OutputFormat): Uint8Array {
+  if (format === 'parquet') return tableToParquet(t);
+  return Buffer.from(format === 'csv' ? tableToCsv(t) : tableToJsonl(t), 'utf8');
+}
+
+/** Reads a CSV, JSON lines or Parquet file written by this library back into a table. */
+export async function readTable(path: string): Promise<FeatureTable> {
+  const format = formatOf(path);
+  let rows: Record<string, unknown>[];
+  if (format === 'parquet') {
+    const { parquetReadObjects } = require('hyparquet') as typeof import('hyparquet');
+    const bytes = readFileSync(path);
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
+    rows = await parquetReadObjects({ file });
+  } else if (format === 'jsonl') {
+    rows = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l, i) => {
+      try { return JSON.parse(l) as Record<string, unknown>; } catch (e) { throw new Error(`${path}:${i + 1}: bad JSON: ${(e as Error).message}`); }
+    });
+  } else {
+    rows = parseCsv(readFileSync(path, 'utf8'), path);
+  }
+  const first = rows[0] ?? {};
+  const level = 'remote_ip' in first ? 'flow' : 'session';
+  const meta = new Set<string>(level === 'flow' ? FLOW_META : SESSION_META);
+  const features = Object.keys(first).filter((k) => !meta.has(k) && k !== 'raw');
+  const t = new FeatureTable(level, { featureColumns: features });
+  const strCols = new Set(['capture', 'service', 'protocol', 'local_ip', 'remote_ip', 'categorized_by']);
+  const row: BinRow = {
+    level, capture: '', service: '', serviceIndex: 0, unit: 0, binSize: 0, binStart: 0, protocol: '', localIp: '', localPort: 0,
+    remoteIp: '', remotePort: 0, categorizedBy: '', flows: 0, columns: features, values: new Float64Array(features.length), raw: null,
+  };
+  const num = (v: unknown): number => (v === null || v === undefined || v === '' ? NaN : Number(v));
+  const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+  for (const r of rows) {
+    row.capture = str(r.capture); row.service = str(r.service); row.localIp = str(r.local_ip);
+    row.protocol = str(r.protocol); row.remoteIp = str(r.remote_ip); row.categorizedBy = str(r.categorized_by);
+    row.localPort = num(r.local_port); row.remotePort = num(r.remote_port); row.flows = num(r.flows);
+    row.binSize = num(r.bin_size); row.binStart = num(r.bin_start);
+    features.forEach((f, i) => { row.values[i] = strCols.has(f) ? NaN : num(r[f]); });
+    t.row(row);
+  }
+  return t;
+}
+
+/** A small RFC 4180 CSV parser (quoted fields, doubled quotes), for reading our own files. */
+export function parseCsv(text: string, name = 'CSV'): Record<string, string>[] {
+  const records: string[][] = [];
+  let field = '', rec: string[] = [], i = 0, quoted = false;
+  while (i < text.length) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
+        quoted = false; i++; continue;
+      }
+      field += ch; i++; continue;
+    }
+    if (ch === '"' && field === '') { quoted = true; i++; continue; }
+    if (ch === ',') { rec.push(field); field = ''; i++; continue; }
+    if (ch === '\n' || ch === '\r') {
+      rec.push(field); field = '';
+      if (rec.length > 1 || rec[0] !== '') records.push(rec);
+      rec = [];
+      i += ch === '\r' && text[i + 1] === '\n' ? 2 : 1;
+      continue;
+    }
+    field += ch; i++;
+  }
+  if (quoted) throw new Error(`${name}: unterminated quoted field`);
+  if (field !== '' || rec.length) { rec.push(field); records.push(rec); }
+  const [header, ...body] = records;
+  if (!header) return [];
+  return body.map((r, n) => {
+    if (r.length !== header.length) throw new Error(`${name}:${n + 2}: ${r.length} fields, expected ${header.length}`);
+    return Object.fromEntries(header.map((h, j) => [h, r[j]]));
+  });
+}
+
+/**
+ * A sink that writes rows to a file as they close: CSV and JSON lines stream (constant
+ * memory); Parquet is columnar, so its rows are kept and written at `end()`.
+ */
+export class FileSink implements RowSink {
+  readonly format: OutputFormat;
+  private stream: WriteStream | null = null;
+  private columns: string[] = [];
+  private table: FeatureTable | null = null;
+  private pending = '';
+  bytesWritten = 0;
+  rows = 0;
+
+  constructor(readonly path: string, readonly level: 'flow' | 'session', opts: { format?: OutputFormat; raw?: boolean } = {}) {
+    this.format = opts.format ?? formatOf(path);
+    this.raw = !!opts.raw;
+  }
+
+  private readonly raw: boolean;
+
+  begin(featureColumns: readonly string[]): void {
+    const meta = this.level === 'flow' ? FLOW_META : SESSION_META;
+    this.columns = [...meta, ...featureColumns];
+    if (this.format === 'parquet') {
+      this.table = new FeatureTable(this.level, { featureColumns });
+      return;
+    }
+    this.stream = createWriteStream(this.path);
+    if (this.format === 'csv') this.write(this.columns.map(csvField).join(',') + '\n');
+  }
+
+  row(r: BinRow): void {
+    this.rows++;
+    if (this.table) { this.table.row(r); return; }
+    const values = this.valuesOf(r);
+    if (this.format === 'csv') {
+      this.write(values.map(csvField).join(',') + '\n');
+    } else {
+      let line = '{';
+      this.columns.forEach((c, j) => { line += (j ? ',' : '') + JSON.stringify(c) + ':' + jsonValue(values[j]); });
+      if (this.raw && r.raw) line += ',"raw":' + JSON.stringify(r.raw);
+      this.write(line + '}\n');
+    }
+  }
+
+  async end(): Promise<void> {
+    if (this.table) {
+      const bytes = tableToParquet(this.table);
+      require('node:fs').writeFileSync(this.path, bytes);
+      this.bytesWritten = bytes.length;
+      return;
+    }
+    if (!this.stream) this.begin([]);
+    if (this.pending) { this.stream!.write(this.pending); this.pending = ''; }
+    await new Promise<void>((resolve, reject) => { this.stream!.on('error', reject); this.stream!.end(resolve); });
+  }
+
+  private valuesOf(r: BinRow): (string | number)[] {
+    const byName = new Map<string, number>();
+    r.columns.forEach((c, i) => byName.set(c, r.values[i]));
+    return this.columns.map((c) => {
+      switch (c) {
+        case 'capture': return r.capture;
+        case 'service': return r.service;
+        case 'protocol': return r.protocol;
+        case 'local_ip': return r.localIp;
+        case 'local_port': return r.localPort;
+        case 'remote_ip': return r.remoteIp;
+        case 'remote_port': return r.remotePort;
+        case 'categorized_by': return r.categorizedBy;
+        case 'flows': return r.flows;
+        case 'bin_size': return r.binSize;
+        case 'bin_start': return r.binStart;
+        default: return byName.get(c) ?? NaN;
+      }
+    });
+  }
+
+  private write(s: string): void {
+    this.bytesWritten += Buffer.byteLength(s);
+    this.pending += s;
+    if (this.pending.length > 1 << 16) { this.stream!.write(this.pending); this.pending = ''; }
+  }
+}

@@ -1,0 +1,147 @@
+import type { BinRow, RowSink } from '../pipeline/rows';
+import { Float64Column } from './growable';
+
+/** Identifying columns of flow-level rows, before the feature columns. */
+export const FLOW_META = ['capture', 'service', 'protocol', 'local_ip', 'local_port', 'remote_ip', 'remote_port', 'categorized_by', 'bin_size', 'bin_start'] as const;
+/** Identifying columns of session-level rows. */
+export const SESSION_META = ['capture', 'service', 'local_ip', 'flows', 'bin_size', 'bin_start'] as const;
+
+const STRING_META = new Set(['capture', 'service', 'protocol', 'local_ip', 'remote_ip', 'categorized_by']);
+
+export type ColumnValues = string[] | Float64Array;
+
+/**
+ * Columnar rows of closed bins, in the spirit of Arrow: one typed array per numeric
+ * column, one string array per identifying column. It is a RowSink, so a pipeline
+ * fills it directly; `toDataFrame()` gives danfojs, `toRows()` plain objects.
+ */
+export class FeatureTable implements RowSink {
+  readonly level: 'flow' | 'session';
+  columns: string[] = [];
+  private readonly strings = new Map<string, string[]>();
+  private readonly numbers = new Map<string, Float64Column>();
+  private readonly keepRaw: boolean;
+  readonly raw: (Record<string, unknown> | null)[] = [];
+  length = 0;
+
+  constructor(level: 'flow' | 'session', opts: { raw?: boolean; featureColumns?: readonly string[] } = {}) {
+    this.level = level;
+    this.keepRaw = !!opts.raw;
+    for (const c of level === 'flow' ? FLOW_META : SESSION_META) this.addColumn(c);
+    if (opts.featureColumns) this.begin(opts.featureColumns);
+  }
+
+  get metaColumns(): readonly string[] {
+    return this.level === 'flow' ? FLOW_META : SESSION_META;
+  }
+
+  /** Feature columns (everything after the identifying ones). */
+  get featureColumns(): string[] {
+    const meta = new Set<string>(this.metaColumns);
+    return this.columns.filter((c) => !meta.has(c));
+  }
+
+  begin(featureColumns: readonly string[]): void {
+    for (const c of featureColumns) if (!this.numbers.has(c) && !this.strings.has(c)) this.addColumn(c);
+  }
+
+  row(r: BinRow): void {
+    const s = this.strings, n = this.numbers;
+    s.get('capture')!.push(r.capture);
+    s.get('service')!.push(r.service);
+    s.get('local_ip')!.push(r.localIp);
+    n.get('bin_size')!.push(r.binSize);
+    n.get('bin_start')!.push(r.binStart);
+    if (this.level === 'flow') {
+      s.get('protocol')!.push(r.protocol);
+      s.get('remote_ip')!.push(r.remoteIp);
+      s.get('categorized_by')!.push(r.categorizedBy);
+      n.get('local_port')!.push(r.localPort);
+      n.get('remote_port')!.push(r.remotePort);
+    } else {
+      n.get('flows')!.push(r.flows);
+    }
+    // Feature columns of other services stay NaN for this row.
+    const cols = r.columns, vals = r.values;
+    const seen = this.length + 1;
+    for (let i = 0; i < cols.length; i++) {
+      let col = n.get(cols[i]);
+      if (!col) { this.addColumn(cols[i]); col = n.get(cols[i])!; }
+      col.push(vals[i]);
+    }
+    for (const col of n.values()) if (col.length < seen) col.push(NaN);
+    if (this.keepRaw) this.raw.push(r.raw ? { ...r.raw } : null);
+    this.length = seen;
+  }
+
+  /** Appends every row of `other` (same level); columns missing on either side become NaN/''. */
+  append(other: FeatureTable): void {
+    if (other.level !== this.level) throw new Error(`cannot append ${other.level} rows to a ${this.level} table`);
+    for (const c of other.columns) if (!this.numbers.has(c) && !this.strings.has(c)) this.addColumn(c);
+    for (const [name, col] of this.strings) {
+      const src = other.strings.get(name);
+      for (let i = 0; i < other.length; i++) col.push(src ? src[i] : '');
+    }
+    for (const [name, col] of this.numbers) {
+      const src = other.numbers.get(name)?.values();
+      for (let i = 0; i < other.length; i++) col.push(src ? src[i] : NaN);
+    }
+    if (this.keepRaw) this.raw.push(...(other.raw.length ? other.raw : new Array(other.length).fill(null)));
+    this.length += other.length;
+  }
+
+  /** The values of one column (a string array or a Float64Array view). */
+  column(name: string): ColumnValues {
+    const s = this.strings.get(name);
+    if (s) return s;
+    const n = this.numbers.get(name);
+    if (n) return n.values();
+    throw new Error(`no column "${name}" (columns: ${this.columns.join(', ')})`);
+  }
+
+  isNumeric(name: string): boolean {
+    return this.numbers.has(name);
+  }
+
+  /** Row `i` as a plain object. */
+  rowAt(i: number): Record<string, string | number> {
+    const o: Record<string, string | number> = {};
+    for (const c of this.columns) o[c] = this.column(c)[i];
+    return o;
+  }
+
+  toRows(): Record<string, string | number>[] {
+    const out: Record<string, string | number>[] = [];
+    for (let i = 0; i < this.length; i++) out.push(this.rowAt(i));
+    return out;
+  }
+
+  /** A danfojs DataFrame of the rows (danfojs is loaded on first use: it is heavy). */
+  toDataFrame(): import('danfojs-node').DataFrame {
+    const dfd = loadDanfo();
+    const data: Record<string, unknown[]> = {};
+    for (const c of this.columns) data[c] = Array.from(this.column(c) as ArrayLike<unknown>);
+    return new dfd.DataFrame(data, { columns: this.columns });
+  }
+
+  private addColumn(name: string): void {
+    this.columns.push(name);
+    if (STRING_META.has(name)) this.strings.set(name, new Array<string>(this.length).fill(''));
+    else {
+      const col = new Float64Column(Math.max(256, this.length));
+      for (let i = 0; i < this.length; i++) col.push(NaN);
+      this.numbers.set(name, col);
+    }
+  }
+}
+
+let danfo: typeof import('danfojs-node') | undefined;
+
+/** Loads danfojs once, with TensorFlow's banner silenced. */
+export function loadDanfo(): typeof import('danfojs-node') {
+  if (!danfo) {
+    danfo = require('danfojs-node') as typeof import('danfojs-node');
+    try { (danfo as unknown as { tensorflow?: { enableProdMode?: () => void } }).tensorflow?.enableProdMode?.(); } catch { /* optional */ }
+  }
+  return danfo;
+}

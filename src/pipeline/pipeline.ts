@@ -1,0 +1,392 @@
+import type { PacketBatch } from '../capture/batch';
+import { decodeRecord, Skip } from '../decode/decoder';
+import { Packet } from '../decode/packet';
+import { FlowTable } from '../flows/flowTable';
+import { SessionTable } from '../flows/sessionTable';
+import { DirectionResolver } from '../flows/direction';
+import { formatAddress } from '../flows/address';
+import { ServiceMap, CATEGORIZED_BY, CategorizedBy } from '../services/serviceMap';
+import { defaultConfig, RefineryConfig } from '../config/config';
+import { getFeature } from '../features/registry';
+import type { FeatureClass, FeatureDefinition } from '../features/api';
+import { BinRow, RowSink, protocolName } from './rows';
+import { RunStats } from './stats';
+import { installDefaultSniExtractors } from '../services/sni';
+
+export interface PipelineOptions {
+  config?: RefineryConfig;
+  /** Bin sizes in seconds; default: the config's `Bins` (10 s). */
+  bins?: readonly number[];
+  /** `flow` (default: the config's `Level`) or `session`. */
+  level?: 'flow' | 'session';
+  /** Name of the capture, written in the `capture` column. */
+  capture?: string;
+  sink: RowSink;
+  /** Ask classes for raw per-bin data (e.g. segment lists) for JSON output. */
+  raw?: boolean;
+  /** Restrict every service to these classes (used by the profiler to run one class alone). */
+  onlyClasses?: readonly string[];
+}
+
+/** A configured service at run time: its classes, one instance set per bin size. */
+interface ServiceRuntime {
+  name: string;
+  classes: FeatureDefinition[];
+  columns: string[];
+  offsets: number[];
+  /** sets[b][c]: instance of class c collecting for bin size b. */
+  sets: FeatureClass[][];
+  values: Float64Array;
+}
+
+interface UnitLabel {
+  protocol: string; localIp: string; localPort: number; remoteIp: string; remotePort: number; categorizedBy: string;
+}
+
+const SNI_TRIES = 4;
+
+/**
+ * The data path: decoded packets -> flow table -> service map -> feature classes per
+ * service and bin size -> closed bins to a sink. The same object serves files, streams
+ * and live capture: feed it batches in capture order and call `finish()` at the end.
+ * Time comes from packet timestamps only.
+ */
+export class Pipeline {
+  readonly config: RefineryConfig;
+  readonly bins: number[];
+  readonly level: 'flow' | 'session';
+  readonly stats = new RunStats();
+  readonly featureColumns: string[];
+  readonly flows: FlowTable;
+  readonly services: ServiceMap;
+  private readonly sessions = new SessionTable();
+  private readonly direction: DirectionResolver;
+  private readonly runtimes: ServiceRuntime[];
+  private readonly sink: RowSink;
+  private readonly p = new Packet();
+  private readonly byScratch = new Uint8Array(1);
+  private readonly addrScratch = new Uint8Array(16);
+  private readonly nb: number;
+  private readonly wantRaw: boolean;
+  private readonly row: BinRow;
+  private readonly capture: string;
+  private readonly sweepEvery: number;
+
+  // Per-unit bin state: index unit * nb + b.
+  private unitCap = 0;
+  private binStart = new Float64Array(0);
+  private dirty = new Uint8Array(0);
+  private unitActive = new Uint8Array(0);
+  private unitService = new Int16Array(0);
+  private unitLabel: (UnitLabel | undefined)[] = [];
+
+  private now = -Infinity;
+  private nextSweep = -Infinity;
+  private nextEvict = -Infinity;
+  private finished = false;
+
+  constructor(opts: PipelineOptions) {
+    this.config = opts.config ?? defaultConfig();
+    this.bins = [...new Set(opts.bins ?? this.config.bins)].sort((a, b) => a - b);
+    if (this.bins.length === 0 || this.bins.some((b) => !(b > 0) || !Number.isFinite(b))) {
+      throw new Error(`bins must be positive numbers of seconds (got ${JSON.stringify(opts.bins)})`);
+    }
+    this.nb = this.bins.length;
+    this.level = opts.level ?? this.config.level;
+    this.sink = opts.sink;
+    this.capture = opts.capture ?? '';
+    this.wantRaw = !!opts.raw;
+    this.sweepEvery = Math.min(1, this.bins[0] / 2);
+    this.flows = new FlowTable();
+    this.services = new ServiceMap(this.config.services, this.config.catchAll, this.config.dnsEvictSeconds);
+    installDefaultSniExtractors(this.services);
+    this.direction = new DirectionResolver(this.config.localPrefixes, this.config.localMacs);
+
+    const union: string[] = [];
+    this.runtimes = this.config.services.map((svc) => {
+      const names = opts.onlyClasses ? svc.collect.filter((c) => opts.onlyClasses!.includes(c)) : svc.collect;
+      const classes = names.map((n) => {
+        const def = getFeature(n);
+        if (!def) throw new Error(`service ${svc.name}: feature class "${n}" is not registered`);
+        return def;
+      });
+      const columns: string[] = [];
+      const offsets: number[] = [];
+      for (const def of classes) {
+        offsets.push(columns.length);
+        for (const c of def.columns) columns.push(`${def.featureName}.${c.name}`);
+      }
+      for (const c of columns) if (!union.includes(c)) union.push(c);
+      const sets = this.bins.map((bin) => classes.map((def) => new def({
+        level: this.level, binSeconds: bin, options: this.config.featureOptions[def.featureName] ?? {},
+      })));
+      return { name: svc.name, classes, columns, offsets, sets, values: new Float64Array(columns.length) };
+    });
+    this.featureColumns = union;
+    this.row = {
+      level: this.level, capture: this.capture, service: '', serviceIndex: -1, unit: -1, binSize: 0, binStart: 0,
+      protocol: '', localIp: '', localPort: 0, remoteIp: '', remotePort: 0, categorizedBy: '', flows: 0,
+      columns: [], values: new Float64Array(0), raw: null,
+    };
+    this.sink.begin?.(union);
+  }
+
+  /** Processes every record of a batch. */
+  processBatch(batch: PacketBatch): void {
+    if (this.finished) throw new Error('Pipeline: processBatch() after finish()');
+    const p = this.p, st = this.stats, table = this.flows, skipped = st.skipped;
+    const n = batch.count;
+    st.records += n;
+    for (let i = 0; i < n; i++) {
+      const skip = decodeRecord(batch, i, p);
+      if (skip !== Skip.None) { skipped[skip]++; continue; }
+      st.packets++;
+      st.bytes += p.wirelen;
+      const ts = p.ts;
+      if (ts > this.now) {
+        this.now = ts;
+        if (ts >= this.nextSweep) this.sweep(ts);
+      }
+      if (p.protocol === 17 && p.l4 >= 0 && (p.srcPort === 53 || p.srcPort === 5353) && p.payloadCaplen > 0) this.services.learnDns(p);
+
+      const flow = table.lookup(p);
+      if (table.lastCreated) this.onNewFlow(flow, p);
+      table.lastTs[flow] = ts;
+      p.flow = flow;
+      p.up = table.lastForward === (table.clientIsA[flow] === 1);
+      let svc = table.service[flow];
+      if (svc < 0) {
+        svc = this.trySni(flow, p);
+        if (svc < 0) { st.unservedPackets++; continue; }
+      }
+      p.service = svc;
+      const unit = this.level === 'flow' ? flow : table.session[flow];
+      this.addToUnit(unit, svc, p);
+    }
+    if (st.firstTs === Infinity && n > 0) st.firstTs = batch.tsSec[0] + batch.tsNsec[0] * 1e-9;
+    if (this.now > st.lastTs) st.lastTs = this.now;
+  }
+
+  /** Closes every open bin and flow: partial bins are emitted, nothing counted is lost. */
+  finish(): void {
+    if (this.finished) return;
+    const table = this.flows;
+    for (let f = 0; f < table.highWater; f++) if (table.alive[f]) this.endFlow(f);
+    this.services.expire(Infinity);
+    this.stats.dnsResponses = this.services.dnsResponses;
+    this.stats.dnsLearned = this.services.dnsLearned;
+    this.stats.dnsErrors = Object.fromEntries(this.services.dnsErrors);
+    this.finished = true;
+  }
+
+  /** Bytes held by each feature class (all services and bin sizes), plus the flow table. */
+  stateBytes(): Record<string, number> {
+    const out: Record<string, number> = { FlowTable: this.flows.stateBytes() };
+    for (const rt of this.runtimes) {
+      rt.classes.forEach((def, c) => {
+        let sum = 0;
+        for (const set of rt.sets) sum += set[c].stateBytes();
+        out[def.featureName] = (out[def.featureName] ?? 0) + sum;
+      });
+    }
+    return out;
+  }
+
+  /** Units (flows or sessions) currently holding feature state. */
+  get activeUnits(): number {
+    return this.level === 'flow' ? this.flows.size : this.sessions.size;
+  }
+
+  /** Capture time of the newest packet seen. */
+  get captureTime(): number {
+    return this.now;
+  }
+
+  /** Closes bins whose end has passed at capture time `now` (live mode calls this on a timer too). */
+  advanceTo(now: number): void {
+    if (now > this.now) this.now = now;
+    this.sweep(this.now);
+  }
+
+  private addToUnit(unit: number, svc: number, p: Packet): void {
+    const rt = this.runtimes[svc];
+    const nb = this.nb, base = unit * nb, ts = p.ts;
+    for (let b = 0; b < nb; b++) {
+      const idx = base + b;
+      const start = this.binStart[idx], size = this.bins[b];
+      if (ts >= start + size) {
+        if (this.dirty[idx]) this.emit(unit, b);
+        this.binStart[idx] = start + Math.floor((ts - start) / size) * size;
+      }
+      this.dirty[idx] = 1;
+      const set = rt.sets[b];
+      for (let c = 0; c < set.length; c++) set[c].addPacket(p, unit);
+    }
+  }
+
+  private onNewFlow(flow: number, p: Packet): void {
+    const table = this.flows;
+    this.stats.flows++;
+    const senderIsClient = this.direction.senderIsClient(p);
+    table.clientIsA[flow] = table.lastForward === senderIsClient ? 1 : 0;
+    let svc: number;
+    if (this.services.catchAll) {
+      svc = 0;
+      this.byScratch[0] = CategorizedBy.Default;
+    } else {
+      const remote = senderIsClient ? p.dstAddr : p.srcAddr;
+      svc = this.services.lookupAddress(p.buf, remote, p.ipVersion, p.ts, this.byScratch);
+    }
+    table.categorizedBy[flow] = this.byScratch[0];
+    if (svc >= 0) this.startFlow(flow, svc, p);
+  }
+
+  private trySni(flow: number, p: Packet): number {
+    const table = this.flows;
+    if (p.payloadCaplen === 0 || !p.up || table.sniTries[flow] >= SNI_TRIES || !this.services.wantsSni) return -1;
+    table.sniTries[flow]++;
+    const svc = this.services.lookupSni(p, this.byScratch);
+    if (svc < 0) return -1;
+    table.categorizedBy[flow] = this.byScratch[0];
+    this.startFlow(flow, svc, p);
+    return svc;
+  }
+
+  private startFlow(flow: number, svc: number, p: Packet): void {
+    const table = this.flows;
+    table.service[flow] = svc;
+    this.stats.servedFlows++;
+    if (this.level === 'flow') {
+      this.startUnit(flow, svc, p);
+      return;
+    }
+    const clientB = table.clientIsA[flow] !== 1;
+    table.endpointBytes(flow, clientB, this.addrScratch);
+    const client = formatAddress(this.addrScratch, 0, table.ipVersion(flow));
+    const s = this.sessions.acquire(client, svc);
+    table.session[flow] = s.id;
+    if (s.created) {
+      this.stats.sessions++;
+      this.startUnit(s.id, svc, p);
+    }
+  }
+
+  private startUnit(unit: number, svc: number, p: Packet): void {
+    this.ensureUnits(unit + 1);
+    const nb = this.nb;
+    for (let b = 0; b < nb; b++) { this.binStart[unit * nb + b] = p.ts; this.dirty[unit * nb + b] = 0; }
+    this.unitActive[unit] = 1;
+    this.unitService[unit] = svc;
+    this.unitLabel[unit] = undefined;
+    for (const set of this.runtimes[svc].sets) for (const c of set) c.init(unit, p);
+  }
+
+  private endFlow(flow: number): void {
+    const table = this.flows;
+    const svc = table.service[flow];
+    if (svc >= 0) {
+      if (this.level === 'flow') {
+        this.closeUnit(flow);
+      } else {
+        const sid = table.session[flow];
+        for (const set of this.runtimes[svc].sets) for (const c of set) c.flowEnded?.(flow);
+        if (this.sessions.flowEnded(sid)) {
+          this.closeUnit(sid);
+          this.sessions.remove(sid);
+        }
+      }
+    }
+    table.remove(flow);
+  }
+
+  private closeUnit(unit: number): void {
+    const nb = this.nb;
+    for (let b = 0; b < nb; b++) if (this.dirty[unit * nb + b]) this.emit(unit, b);
+    for (const set of this.runtimes[this.unitService[unit]].sets) for (const c of set) c.release(unit);
+    this.unitActive[unit] = 0;
+    this.unitLabel[unit] = undefined;
+  }
+
+  private sweep(now: number): void {
+    this.nextSweep = now + this.sweepEvery;
+    const nb = this.nb, high = this.level === 'flow' ? this.flows.highWater : this.sessions.highWater;
+    for (let u = 0; u < high; u++) {
+      if (!this.unitActive[u]) continue;
+      for (let b = 0; b < nb; b++) {
+        const idx = u * nb + b;
+        if (this.dirty[idx] && now >= this.binStart[idx] + this.bins[b]) this.emit(u, b);
+      }
+    }
+    if (now >= this.nextEvict) {
+      if (this.nextEvict !== -Infinity) {
+        const table = this.flows, limit = now - this.config.flowEvictSeconds;
+        for (let f = 0; f < table.highWater; f++) if (table.alive[f] && table.lastTs[f] < limit) this.endFlow(f);
+        this.services.expire(now);
+      }
+      this.nextEvict = now + this.config.flowCleanupSeconds;
+    }
+  }
+
+  private emit(unit: number, b: number): void {
+    const svc = this.unitService[unit];
+    const rt = this.runtimes[svc];
+    const set = rt.sets[b];
+    const size = this.bins[b];
+    const row = this.row;
+    const label = this.unitLabel[unit] ?? (this.unitLabel[unit] = this.makeLabel(unit));
+    for (let c = 0; c < set.length; c++) set[c].collect(unit, size, rt.values, rt.offsets[c]);
+    let raw: Record<string, unknown> | null = null;
+    if (this.wantRaw) {
+      for (let c = 0; c < set.length; c++) {
+        const r = set[c].collectRaw?.(unit);
+        if (r !== undefined) (raw ??= {})[rt.classes[c].featureName] = r;
+      }
+    }
+    for (let c = 0; c < set.length; c++) set[c].reset(unit);
+    this.dirty[unit * this.nb + b] = 0;
+    row.service = rt.name;
+    row.serviceIndex = svc;
+    row.unit = unit;
+    row.binSize = size;
+    row.binStart = this.binStart[unit * this.nb + b];
+    row.protocol = label.protocol;
+    row.localIp = label.localIp;
+    row.localPort = label.localPort;
+    row.remoteIp = label.remoteIp;
+    row.remotePort = label.remotePort;
+    row.categorizedBy = label.categorizedBy;
+    row.flows = this.level === 'session' ? this.sessions.flows[unit] : 1;
+    row.columns = rt.columns;
+    row.values = rt.values;
+    row.raw = raw;
+    this.stats.rows++;
+    this.sink.row(row);
+  }
+
+  private makeLabel(unit: number): UnitLabel {
+    if (this.level === 'session') {
+      return { protocol: '', localIp: this.sessions.client[unit], localPort: 0, remoteIp: '', remotePort: 0, categorizedBy: '' };
+    }
+    const t = this.flows, clientB = t.clientIsA[unit] !== 1, v = t.ipVersion(unit);
+    t.endpointBytes(unit, clientB, this.addrScratch);
+    const localIp = formatAddress(this.addrScratch, 0, v);
+    t.endpointBytes(unit, !clientB, this.addrScratch);
+    const remoteIp = formatAddress(this.addrScratch, 0, v);
+    return {
+      protocol: protocolName(t.protocol(unit)), localIp, localPort: t.port(unit, clientB), remoteIp, remotePort: t.port(unit, !clientB),
+      categorizedBy: CATEGORIZED_BY[t.categorizedBy[unit]] ?? '',
+    };
+  }
+
+  private ensureUnits(n: number): void {
+    if (n <= this.unitCap) return;
+    let cap = Math.max(1024, this.unitCap * 2);
+    while (cap < n) cap *= 2;
+    const nb = this.nb;
+    const bs = new Float64Array(cap * nb); bs.set(this.binStart); this.binStart = bs;
+    const d = new Uint8Array(cap * nb); d.set(this.dirty); this.dirty = d;
+    const a = new Uint8Array(cap); a.set(this.unitActive); this.unitActive = a;
+    const s = new Int16Array(cap); s.set(this.unitService); this.unitService = s;
+    this.unitCap = cap;
+  }
+}

@@ -1,0 +1,40 @@
+/** One closed bin of one unit, handed to sinks. The object is reused: copy what you keep. */
+export interface BinRow {
+  level: 'flow' | 'session';
+  capture: string;
+  service: string;
+  serviceIndex: number;
+  /** Flow id or session id. */
+  unit: number;
+  binSize: number;
+  /** Epoch seconds of the bin's start (aligned to the unit's first packet). */
+  binStart: number;
+  /** Flow level: `tcp`, `udp`, `icmp`, ...; session level: ''. */
+  protocol: string;
+  localIp: string;
+  localPort: number;
+  remoteIp: string;
+  remotePort: number;
+  categorizedBy: string;
+  /** Session level: flows seen in the session so far. */
+  flows: number;
+  /** Qualified column names of this row's service (`<Class>.<field>`), parallel to `values`. */
+  columns: readonly string[];
+  values: Float64Array;
+  /** Raw per-class data (e.g. the segment list), when a class provides it. */
+  raw: Record<string, unknown> | null;
+}
+
+/** Receives closed bins as the pipeline emits them (tables, files, live writers). */
+export interface RowSink {
+  /** Called once before any row, with the union of feature columns of all services. */
+  begin?(featureColumns: readonly string[]): void;
+  row(r: BinRow): void;
+  end?(): void | Promise<void>;
+}
+
+export const PROTOCOL_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp', 47: 'gre', 50: 'esp', 51: 'ah', 136: 'udplite' };
+
+export function protocolName(n: number): string {
+  return PROTOCOL_NAMES[n] ?? `ip-${n}`;
+}

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Pipeline } from '../../src/pipeline/pipeline';
+import { FeatureTable } from '../../src/output/table';
+import { tcp4Frame, TcpFlag } from '../../src/datasets/packets';
+import { batchOf, Frame } from '../helpers';
+import '../../src/features';
+
+const T0 = 1_600_000_000;
+
+/** A client->server TCP flow: one packet every 0.5 s for 25 s, each direction alternating. */
+function flowFrames(): Frame[] {
+  const frames: Frame[] = [];
+  frames.push({ ts: T0, data: tcp4Frame('192.168.0.10', '93.184.216.34', { srcPort: 50000, dstPort: 443, flags: TcpFlag.SYN }) });
+  for (let i = 1; i <= 50; i++) {
+    const up = i % 2 === 1;
+    const data = up
+      ? tcp4Frame('192.168.0.10', '93.184.216.34', { srcPort: 50000, dstPort: 443 }, new Uint8Array(100))
+      : tcp4Frame('93.184.216.34', '192.168.0.10', { srcPort: 443, dstPort: 50000 }, new Uint8Array(1000));
+    frames.push({ ts: T0 + i * 0.5 - 0.01, data });
+  }
+  return frames;
+}
+
+function run(bins: number[]): FeatureTable {
+  const table = new FeatureTable('flow');
+  const p = new Pipeline({ bins, sink: table, config: undefined });
+  p.processBatch(batchOf(flowFrames()));
+  p.finish();
+  return table;
+}
+
+test('a 25 s flow gives bins starting at 0, 10 and 20 s with the right counts', () => {
+  const t = run([10]);
+  assert.equal(t.length, 3);
+  const starts = Array.from(t.column('bin_start') as Float64Array).map((s) => s - T0).sort((a, b) => a - b);
+  assert.deepEqual(starts, [0, 10, 20]);
+  const order = Array.from(t.column('bin_start') as Float64Array).map((s, i) => [s, i]).sort((a, b) => a[0] - b[0]).map((x) => x[1]);
+  const out = t.column('PacketCounters.OutPackets') as Float64Array;
+  const inn = t.column('PacketCounters.InPackets') as Float64Array;
+  const outBytes = t.column('PacketCounters.OutBytes') as Float64Array;
+  // Packets at T0 (SYN) and T0 + i*0.5 - 0.01: bin 0 holds SYN + i=1..20, bin 1 i=21..40, bin 2 i=41..50.
+  assert.deepEqual(order.map((i) => out[i]), [1 + 10, 10, 5]);
+  assert.deepEqual(order.map((i) => inn[i]), [10, 10, 5]);
+  assert.equal(outBytes[order[0]], 40 + 10 * 140);
+  const kbps = t.column('PacketCounters.KbpsDw') as Float64Array;
+  assert.equal(kbps[order[0]], 10 * 1040 / (10 * 128));
+  const pps = t.column('PacketCounters.PpsUp') as Float64Array;
+  assert.equal(pps[order[0]], 11 / 10, 'packets per second is packets / interval');
+  assert.equal((t.column('local_ip') as string[])[0], '192.168.0.10');
+  assert.equal((t.column('remote_port') as Float64Array)[0], 443);
+  assert.equal((t.column('protocol') as string[])[0], 'tcp');
+});
+
+test('sums over 2 s bins equal sums over 10 s bins, in one pass with both sizes', () => {
+  const t = run([2, 10]);
+  const size = t.column('bin_size') as Float64Array;
+  for (const col of ['PacketCounters.OutPackets', 'PacketCounters.InPackets', 'PacketCounters.OutBytes', 'PacketCounters.InBytes']) {
+    const v = t.column(col) as Float64Array;
+    let s2 = 0, s10 = 0;
+    for (let i = 0; i < t.length; i++) (size[i] === 2 ? (s2 += v[i]) : (s10 += v[i]));
+    assert.equal(s2, s10, col);
+    assert.ok(s2 > 0);
+  }
+  assert.equal(Array.from(size).filter((s) => s === 2).length, 13);
+});
+
+test('idle eviction closes the flow and emits its partial bin; a returning 5-tuple is a new flow', () => {
+  const frames: Frame[] = [
+    { ts: T0, data: tcp4Frame('10.0.0.1', '1.1.1.1', { srcPort: 40000, dstPort: 80 }) },
+    { ts: T0 + 1, data: tcp4Frame('1.1.1.1', '10.0.0.1', { srcPort: 80, dstPort: 40000 }) },
+    // Another flow keeps capture time moving past the eviction time (5 s here).
+    { ts: T0 + 20, data: tcp4Frame('10.0.0.2', '1.1.1.1', { srcPort: 40001, dstPort: 80 }) },
+    { ts: T0 + 30, data: tcp4Frame('10.0.0.1', '1.1.1.1', { srcPort: 40000, dstPort: 80 }) },
+  ];
+  const table = new FeatureTable('flow');
+  const { normalizeConfig } = require('../../src/config/config') as typeof import('../../src/config/config');
+  const config = normalizeConfig({ FlowCache: { EvictTime: 5e9, CleanupTime: 1e9 } });
+  const p = new Pipeline({ bins: [60], sink: table, config });
+  p.processBatch(batchOf(frames));
+  // At T0+20 the first flow (idle 19 s) is evicted; at T0+30 the second (idle 10 s) too.
+  assert.equal(table.length, 2, 'idle flows were evicted and their partial bins emitted before the end');
+  p.finish();
+  assert.equal(table.length, 3);
+  assert.equal(p.stats.flows, 3);
+  const pk = table.column('PacketCounters.OutPackets') as Float64Array;
+  const pin = table.column('PacketCounters.InPackets') as Float64Array;
+  assert.deepEqual([pk[0], pin[0]], [1, 1]);
+});
