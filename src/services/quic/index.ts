@@ -1,0 +1,2 @@
+export * from './initial';
+export * from './tls';
