@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+import { UsageError } from './args';
+import { CaptureError } from '../capture/errors';
+import { ConfigError } from '../config/config';
+import { extractCommand, extractHelp } from './extract';
+
+type Command = { run: (argv: string[]) => Promise<number>; help: string; summary: string };
+
+/** Sub-commands; each is a thin layer over a library call. */
+export const commands: Record<string, Command> = {
+  extract: { run: extractCommand, help: extractHelp, summary: 'captures -> per-flow / per-session feature bins (CSV, JSON lines, Parquet)' },
+};
+
+export function registerCommand(name: string, cmd: Command): void {
+  commands[name] = cmd;
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((k) => k.length));
+  return ['usage: refinery <command> [options]   (refinery <command> --help for details)', '',
+    ...Object.entries(commands).map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}`)].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') { console.log(usage()); return name ? 0 : 1; }
+  const cmd = commands[name];
+  if (!cmd) { console.error(`refinery: unknown command "${name}"\n\n${usage()}`); return 1; }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) { console.error(`refinery ${name}: ${e.message}\n\n${cmd.help}`); return 1; }
+    if (e instanceof ConfigError || e instanceof CaptureError) { console.error(`refinery ${name}: ${e.message}`); return 2; }
+    const err = e as NodeJS.ErrnoException;
+    if (err && (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR')) { console.error(`refinery ${name}: ${err.message}`); return 2; }
+    console.error(`refinery ${name}: ${err?.stack ?? String(e)}`);
+    return 3;
+  }
+}
+
+if (require.main === module) {
+  // Optional commands live in their own modules; load those that exist.
+  for (const mod of ['./more']) {
+    try { require(mod); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e; }
+  }
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

@@ -1,0 +1,167 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { openCapture, readCaptureSync, CaptureSource, CaptureOptions } from '../capture/reader';
+import { CaptureError } from '../capture/errors';
+import type { CaptureIssue, PacketBatch } from '../capture/batch';
+import { loadConfig, normalizeConfig, RefineryConfig } from '../config/config';
+import { FeatureTable } from '../output/table';
+import { Pipeline } from './pipeline';
+import type { RowSink } from './rows';
+import { RunStats } from './stats';
+import '../features';
+
+export interface ExtractProgress {
+  capture: string;
+  /** Index of the capture in the list, and how many there are. */
+  index: number;
+  total: number;
+  bytesRead: number;
+  /** Size of the capture file when known (0 for streams). */
+  fileBytes: number;
+  records: number;
+}
+
+export interface ExtractOptions {
+  /** One capture or several: paths (`'-'` for standard input), Node streams or async byte sources. */
+  captures: CaptureSource | CaptureSource[];
+  /** A normalized config, a path to a config file, or a config object in the original's format. */
+  config?: RefineryConfig | string | Record<string, unknown>;
+  /** Bin sizes in seconds (default: the config's, else [10]). */
+  bins?: number[];
+  /** `flow` rows or `session` rows (default: the config's, else `flow`). */
+  level?: 'flow' | 'session';
+  /** Keep raw per-bin class data (e.g. segment lists) for JSON output. */
+  raw?: boolean;
+  /** Where rows go; default: a FeatureTable returned in the result. */
+  sink?: RowSink;
+  /** Called after each batch. */
+  onProgress?: (p: ExtractProgress) => void;
+  /** Restrict every service to these feature classes (used by the profiler). */
+  onlyClasses?: string[];
+  /** Reader options (batch size, chunk size, max record bytes). */
+  reader?: CaptureOptions;
+  /** Called with each pipeline after it is built (profilers attach meters here). */
+  onPipeline?: (p: Pipeline, capture: string) => void;
+  /** Called after each batch was processed, with the pipeline (profilers sample state here). */
+  onBatch?: (p: Pipeline, batch: PacketBatch) => void;
+}
+
+export interface ExtractResult {
+  table: FeatureTable;
+  stats: RunStats;
+  /** Fatal capture errors: the capture stopped there, everything before it was processed and emitted. */
+  errors: CaptureError[];
+  /** Non-fatal capture issues (first occurrence of each reason per capture). */
+  issues: CaptureIssue[];
+  config: RefineryConfig;
+}
+
+/** Resolves the `config` option into a normalized config. */
+export function resolveConfig(config: ExtractOptions['config']): RefineryConfig {
+  if (config === undefined) return normalizeConfig({}, '(defaults)');
+  if (typeof config === 'string') return loadConfig(config);
+  if ('services' in config && 'catchAll' in config) return config as unknown as RefineryConfig;
+  return normalizeConfig(config);
+}
+
+/**
+ * Runs captures through the pipeline and collects the closed bins. Each capture is its
+ * own run (flows never span files); rows carry the capture's name. A capture that stops
+ * on a fatal error keeps everything read before it (its open bins are flushed).
+ */
+export async function extractTable(opts: ExtractOptions): Promise<ExtractResult> {
+  const config = resolveConfig(opts.config);
+  const level = opts.level ?? config.level;
+  const captures = Array.isArray(opts.captures) ? opts.captures : [opts.captures];
+  const table = new FeatureTable(level, { raw: opts.raw });
+  const sink: RowSink = opts.sink ?? table;
+  const stats = new RunStats();
+  const errors: CaptureError[] = [];
+  const issues: CaptureIssue[] = [];
+  let begun = false;
+  for (let index = 0; index < captures.length; index++) {
+    const source = captures[index];
+    const name = opts.reader?.name ?? (typeof source === 'string' ? (source === '-' ? 'stdin' : source) : `stream-${index}`);
+    const label = typeof source === 'string' && source !== '-' ? basename(source) : name;
+    // Only the first pipeline announces the columns; later ones share the same config.
+    const pipeSink: RowSink = begun ? { row: (r) => sink.row(r) } : sink;
+    begun = true;
+    const pipeline = new Pipeline({ config, bins: opts.bins, level, capture: label, sink: pipeSink, raw: opts.raw, onlyClasses: opts.onlyClasses });
+    opts.onPipeline?.(pipeline, label);
+    const fileBytes = typeof source === 'string' && source !== '-' ? safeSize(source) : 0;
+    const t0 = performance.now();
+    let bytesRead = 0;
+    const onBatch = (batch: PacketBatch, read: number) => {
+      pipeline.processBatch(batch);
+      opts.onBatch?.(pipeline, batch);
+      bytesRead = read;
+      opts.onProgress?.({ capture: label, index, total: captures.length, bytesRead, fileBytes, records: pipeline.stats.records });
+    };
+    let capIssues: CaptureIssue[] = [];
+    let capCounts: Record<string, number> = {};
+    let linkTypes: Record<number, number> = {};
+    try {
+      if (typeof source === 'string' && source !== '-' && !isGzip(source)) {
+        let seen = 0;
+        const summary = readCaptureSync(source, (b) => { seen += batchBytes(b); onBatch(b, seen); }, { ...opts.reader, name });
+        capIssues = summary.issues; capCounts = summary.stats.issues; linkTypes = summary.stats.linkTypes;
+      } else {
+        const reader = openCapture(source, { ...opts.reader, name });
+        try {
+          for await (const b of reader) onBatch(b, reader.stats.bytesRead);
+        } finally {
+          capIssues = reader.issues; capCounts = reader.stats.issues; linkTypes = reader.stats.linkTypes;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof CaptureError)) throw e;
+      errors.push(e);
+      if (e.reason && capIssues.length === 0) capIssues = [{ file: e.file, offset: e.offset, reason: e.reason, message: e.message, fatal: true }];
+    }
+    pipeline.finish();
+    pipeline.stats.elapsedMs = performance.now() - t0;
+    for (const [k, v] of Object.entries(capCounts)) pipeline.stats.captureIssues[k] = (pipeline.stats.captureIssues[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(linkTypes)) pipeline.stats.linkTypes[k] = (pipeline.stats.linkTypes[k] ?? 0) + v;
+    stats.add(pipeline.stats);
+    issues.push(...capIssues.filter((i) => !i.fatal));
+  }
+  await sink.end?.();
+  return { table, stats, errors, issues, config };
+}
+
+/**
+ * One call from captures to a danfojs DataFrame of per-flow (or per-session) bins.
+ * Throws if a capture stopped on a fatal error (the message names file and offset);
+ * use `extractTable` to keep partial results alongside the errors.
+ */
+export async function extract(opts: ExtractOptions): Promise<import('danfojs-node').DataFrame> {
+  const r = await extractTable(opts);
+  if (r.errors.length) {
+    const err = new Error(r.errors.map((e) => e.message).join('\n')) as Error & { result?: ExtractResult };
+    err.result = r;
+    throw err;
+  }
+  return r.table.toDataFrame();
+}
+
+function safeSize(path: string): number {
+  try { return statSync(path).size; } catch { return 0; }
+}
+
+function isGzip(path: string): boolean {
+  let fd: number;
+  try { fd = openSync(path, 'r'); } catch { return false; }
+  try {
+    const b = new Uint8Array(2);
+    return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Bytes a batch spans in its file (records plus their 16-byte headers, approximately). */
+function batchBytes(b: PacketBatch): number {
+  let n = 0;
+  for (let i = 0; i < b.count; i++) n += b.caplen[i] + 16;
+  return n;
+}
