@@ -20,8 +20,8 @@ export class FlowTable {
   highWater = 0;
 
   // Per-flow columns, indexed by flow id.
-  keys: Uint32Array;
-  hashes: Uint32Array;
+  keys: Int32Array;
+  hashes: Int32Array;
   alive: Uint8Array;
   firstTs: Float64Array;
   lastTs: Float64Array;
@@ -44,7 +44,7 @@ export class FlowTable {
   private mask: number;
   private freeIds: Int32Array;
   private freeCount = 0;
-  private readonly scratch = new Uint32Array(KEY_WORDS);
+  private readonly scratch = new Int32Array(KEY_WORDS);
   /** Counters for the summary. */
   inserts = 0;
   removals = 0;
@@ -52,8 +52,8 @@ export class FlowTable {
   constructor(initialCapacity = 1 << 12) {
     const cap = Math.max(16, 1 << Math.ceil(Math.log2(initialCapacity)));
     this.capacity = cap;
-    this.keys = new Uint32Array(cap * KEY_WORDS);
-    this.hashes = new Uint32Array(cap);
+    this.keys = new Int32Array(cap * KEY_WORDS);
+    this.hashes = new Int32Array(cap);
     this.alive = new Uint8Array(cap);
     this.firstTs = new Float64Array(cap);
     this.lastTs = new Float64Array(cap);
@@ -79,15 +79,16 @@ export class FlowTable {
     let s = p.srcAddr, d = p.dstAddr;
     for (let w = 0; w < 4; w++) {
       if (w < words) {
-        k[w] = ((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3]) >>> 0;
-        k[4 + w] = ((b[d] << 24) | (b[d + 1] << 16) | (b[d + 2] << 8) | b[d + 3]) >>> 0;
+        k[w] = (b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3];
+        k[4 + w] = (b[d] << 24) | (b[d + 1] << 16) | (b[d + 2] << 8) | b[d + 3];
         s += 4; d += 4;
       } else {
         k[w] = 0; k[4 + w] = 0;
       }
     }
     let sp = p.srcPort, dp = p.dstPort;
-    // Canonical order: compare (address, port) of source and destination.
+    // Canonical order: compare (address, port) of source and destination (signed words:
+    // any consistent total order will do).
     let cmp = 0;
     for (let w = 0; w < 4 && cmp === 0; w++) cmp = k[w] < k[4 + w] ? -1 : k[w] > k[4 + w] ? 1 : 0;
     if (cmp === 0) cmp = sp < dp ? -1 : sp > dp ? 1 : 0;
@@ -96,11 +97,15 @@ export class FlowTable {
       for (let w = 0; w < 4; w++) { const t = k[w]; k[w] = k[4 + w]; k[4 + w] = t; }
       const t = sp; sp = dp; dp = t;
     }
-    k[8] = ((sp << 16) | dp) >>> 0;
-    k[9] = (p.protocol | (p.ipVersion << 8)) >>> 0;
-    let h = 0x9747b28c;
-    for (let w = 0; w < KEY_WORDS; w++) h = mix32((h ^ k[w]) >>> 0) + w;
-    h >>>= 0;
+    k[8] = (sp << 16) | dp;
+    k[9] = p.protocol | (p.ipVersion << 8);
+    // Multiply-xorshift over the canonical key (so both directions hash alike), then a final mix.
+    let h = 0x1b873593;
+    for (let w = 0; w < KEY_WORDS; w++) {
+      h = Math.imul(h ^ k[w], 0x5bd1e995);
+      h ^= h >>> 15;
+    }
+    h = mix32(h) | 0;
     this.lastForward = forward;
 
     const index = this.index, mask = this.mask, keys = this.keys, hashes = this.hashes;
@@ -170,13 +175,13 @@ export class FlowTable {
     const base = id * KEY_WORDS + (endpointB ? 4 : 0);
     for (let w = 0; w < 4; w++) {
       const v = this.keys[base + w];
-      out[4 * w] = v >>> 24; out[4 * w + 1] = (v >>> 16) & 0xff; out[4 * w + 2] = (v >>> 8) & 0xff; out[4 * w + 3] = v & 0xff;
+      out[4 * w] = (v >>> 24) & 0xff; out[4 * w + 1] = (v >>> 16) & 0xff; out[4 * w + 2] = (v >>> 8) & 0xff; out[4 * w + 3] = v & 0xff;
     }
   }
 
   port(id: number, endpointB: boolean): number {
     const v = this.keys[id * KEY_WORDS + 8];
-    return endpointB ? v & 0xffff : v >>> 16;
+    return endpointB ? v & 0xffff : (v >>> 16) & 0xffff;
   }
 
   protocol(id: number): number { return this.keys[id * KEY_WORDS + 9] & 0xff; }
@@ -208,7 +213,7 @@ export class FlowTable {
   }
 
   private grow(cap: number): void {
-    const g = <T extends Uint32Array | Uint8Array | Int16Array | Int32Array | Float64Array>(a: T, n: number): T => {
+    const g = <T extends Uint8Array | Int16Array | Int32Array | Float64Array>(a: T, n: number): T => {
       const b = new (a.constructor as new (n: number) => T)(n);
       b.set(a);
       return b;
