@@ -63,7 +63,7 @@ export class FlowTable {
     this.session = new Int32Array(cap);
     this.sniTries = new Uint8Array(cap);
     this.freeIds = new Int32Array(cap);
-    this.index = new Int32Array(cap * 2);
+    this.index = new Int32Array(cap * 4);
     this.mask = cap * 2 - 1;
   }
 
@@ -108,17 +108,21 @@ export class FlowTable {
     h = mix32(h) | 0;
     this.lastForward = forward;
 
-    const index = this.index, mask = this.mask, keys = this.keys, hashes = this.hashes;
+    // The index holds (hash, id + 1) pairs side by side: a probe reads one cache line and
+    // touches the key columns only when the hash matches.
+    const index = this.index, mask = this.mask, keys = this.keys;
     let i = h & mask;
     for (;;) {
-      const slot = index[i];
+      const slot = index[2 * i + 1];
       if (slot === 0) break;
-      const id = slot - 1;
-      if (hashes[id] === h) {
-        const base = id * KEY_WORDS;
-        let eq = true;
-        for (let w = 0; w < KEY_WORDS; w++) if (keys[base + w] !== k[w]) { eq = false; break; }
-        if (eq) { this.lastCreated = false; return id; }
+      if (index[2 * i] === h) {
+        const base = (slot - 1) * KEY_WORDS;
+        if (keys[base] === k[0] && keys[base + 4] === k[4] && keys[base + 8] === k[8] && keys[base + 9] === k[9] &&
+          keys[base + 1] === k[1] && keys[base + 2] === k[2] && keys[base + 3] === k[3] &&
+          keys[base + 5] === k[5] && keys[base + 6] === k[6] && keys[base + 7] === k[7]) {
+          this.lastCreated = false;
+          return slot - 1;
+        }
       }
       i = (i + 1) & mask;
     }
@@ -137,7 +141,7 @@ export class FlowTable {
     this.size++;
     this.inserts++;
     if (this.index !== index) this.place(id, h); // index was rebuilt by a grow
-    else index[i] = id + 1;
+    else { index[2 * i] = h; index[2 * i + 1] = id + 1; }
     if (this.size * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     this.lastCreated = true;
     return id;
@@ -148,22 +152,24 @@ export class FlowTable {
     if (!this.alive[id]) return;
     const index = this.index, mask = this.mask;
     let i = this.hashes[id] & mask;
-    while (index[i] !== id + 1) {
-      if (index[i] === 0) throw new Error(`flow table corrupted: flow ${id} not in index`);
+    while (index[2 * i + 1] !== id + 1) {
+      if (index[2 * i + 1] === 0) throw new Error(`flow table corrupted: flow ${id} not in index`);
       i = (i + 1) & mask;
     }
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const slot = index[j];
+      const slot = index[2 * j + 1];
       if (slot === 0) break;
-      const home = this.hashes[slot - 1] & mask;
+      const home = index[2 * j] & mask;
       const stays = i <= j ? i < home && home <= j : i < home || home <= j;
       if (stays) continue;
-      index[i] = slot;
+      index[2 * i] = index[2 * j];
+      index[2 * i + 1] = slot;
       i = j;
     }
-    index[i] = 0;
+    index[2 * i] = 0;
+    index[2 * i + 1] = 0;
     this.alive[id] = 0;
     this.freeIds[this.freeCount++] = id;
     this.size--;
@@ -202,12 +208,13 @@ export class FlowTable {
 
   private place(id: number, h: number): void {
     let i = h & this.mask;
-    while (this.index[i] !== 0) i = (i + 1) & this.mask;
-    this.index[i] = id + 1;
+    while (this.index[2 * i + 1] !== 0) i = (i + 1) & this.mask;
+    this.index[2 * i] = h;
+    this.index[2 * i + 1] = id + 1;
   }
 
   private rehash(size: number): void {
-    this.index = new Int32Array(size);
+    this.index = new Int32Array(2 * size);
     this.mask = size - 1;
     for (let id = 0; id < this.highWater; id++) if (this.alive[id]) this.place(id, this.hashes[id]);
   }
