@@ -71,6 +71,7 @@ export class Pipeline {
   private readonly row: BinRow;
   private readonly capture: string;
   private readonly sweepEvery: number;
+  private readonly maxFlows: number;
 
   // Per-unit bin state: index unit * nb + b.
   private unitCap = 0;
@@ -97,6 +98,7 @@ export class Pipeline {
     this.capture = opts.capture ?? '';
     this.wantRaw = !!opts.raw;
     this.sweepEvery = Math.min(1, this.bins[0] / 2);
+    this.maxFlows = this.config.maxFlows;
     this.flows = new FlowTable();
     this.services = new ServiceMap(this.config.services, this.config.catchAll, this.config.dnsEvictSeconds);
     installDefaultSniExtractors(this.services);
@@ -150,7 +152,10 @@ export class Pipeline {
       if (p.protocol === 17 && p.l4 >= 0 && (p.srcPort === 53 || p.srcPort === 5353) && p.payloadCaplen > 0) this.services.learnDns(p);
 
       const flow = table.lookup(p);
-      if (table.lastCreated) this.onNewFlow(flow, p);
+      if (table.lastCreated) {
+        if (this.maxFlows > 0 && table.size > this.maxFlows) this.evictIdlest(flow);
+        this.onNewFlow(flow, p);
+      }
       table.lastTs[flow] = ts;
       p.flow = flow;
       p.up = table.lastForward === (table.clientIsA[flow] === 1);
@@ -325,6 +330,25 @@ export class Pipeline {
       }
       this.nextEvict = now + this.config.flowCleanupSeconds;
     }
+  }
+
+  /**
+   * The flow table is full: evict the idlest eighth of the flows (those whose last packet
+   * is oldest), emitting their partial bins. Amortized over the inserts that follow, this
+   * keeps state bounded under a flood of new flows at O(1) per insert.
+   */
+  private evictIdlest(keep: number): void {
+    const table = this.flows, n = table.highWater;
+    const last: number[] = [];
+    for (let f = 0; f < n; f++) if (table.alive[f] && f !== keep) last.push(table.lastTs[f]);
+    last.sort((a, b) => a - b);
+    const quota = Math.max(1, Math.floor(this.maxFlows / 8));
+    const cutoff = last[Math.min(last.length - 1, quota - 1)];
+    let evicted = 0;
+    for (let f = 0; f < n && evicted < quota; f++) {
+      if (table.alive[f] && f !== keep && table.lastTs[f] <= cutoff) { this.endFlow(f); evicted++; }
+    }
+    this.stats.evictedForSpace += evicted;
   }
 
   private emit(unit: number, b: number): void {

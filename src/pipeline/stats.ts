@@ -8,6 +8,8 @@ export class RunStats {
   /** Packets of flows that belong to no configured service (no feature work done). */
   unservedPackets = 0;
   flows = 0;
+  /** Flows evicted early because the flow table reached `FlowCache.MaxFlows`. */
+  evictedForSpace = 0;
   servedFlows = 0;
   sessions = 0;
   rows = 0;
@@ -29,7 +31,7 @@ export class RunStats {
 
   add(o: RunStats): void {
     this.records += o.records; this.packets += o.packets; this.bytes += o.bytes;
-    this.unservedPackets += o.unservedPackets; this.flows += o.flows; this.servedFlows += o.servedFlows;
+    this.unservedPackets += o.unservedPackets; this.flows += o.flows; this.evictedForSpace += o.evictedForSpace; this.servedFlows += o.servedFlows;
     this.sessions += o.sessions; this.rows += o.rows; this.elapsedMs += o.elapsedMs;
     for (let i = 0; i < this.skipped.length; i++) this.skipped[i] += o.skipped[i];
     this.firstTs = Math.min(this.firstTs, o.firstTs); this.lastTs = Math.max(this.lastTs, o.lastTs);
@@ -43,7 +45,7 @@ export class RunStats {
   toJSON(): Record<string, unknown> {
     return {
       records: this.records, packets: this.packets, bytes: this.bytes, flows: this.flows, servedFlows: this.servedFlows,
-      sessions: this.sessions, rows: this.rows, unservedPackets: this.unservedPackets,
+      sessions: this.sessions, rows: this.rows, evictedForSpace: this.evictedForSpace, unservedPackets: this.unservedPackets,
       skipped: this.skippedByReason(), dnsResponses: this.dnsResponses, dnsLearned: this.dnsLearned, dnsErrors: this.dnsErrors,
       captureIssues: this.captureIssues, elapsedMs: this.elapsedMs,
       packetsPerSecond: this.elapsedMs > 0 ? this.records / (this.elapsedMs / 1000) : 0,
