@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { RawConfigSchema, RawConfig } from './schema';
 import { resolveCollect } from '../features/registry';
+// Built-in classes register on import: a config can name them as soon as it is loaded.
+import '../features';
 import { PrefixMatcher } from '../services/prefixMatcher';
 
 /** A service after validation: what identifies its traffic and which classes it collects. */
@@ -81,7 +83,9 @@ export function normalizeConfig(input: unknown, source = '(inline config)'): Ref
       domainsString: (s.Filter?.DomainsString ?? []).filter((d) => d.length > 0),
       domainsRegex: s.Filter?.DomainsRegex ?? [],
       prefixes: s.Filter?.Prefixes ?? [],
-      collect: wrap(source, `${where}.Collect`, () => resolveCollect(s.Collect, `${where}.Collect`)),
+      collect: s.Collect
+        ? wrap(source, `${where}.Collect`, () => resolveCollect(s.Collect!, `${where}.Collect`))
+        : wrap(source, `${where}.Features`, () => resolveCollect(s.Features!, `${where}.Features`)),
     };
     spec.domainsRegex.forEach((r, j) => wrap(source, `${where}.Filter.DomainsRegex.${j}`, () => new RegExp(r)));
     const probe = new PrefixMatcher();

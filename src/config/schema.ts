@@ -23,9 +23,11 @@ const Service = z.object({
     DomainsRegex: StringList,
     Prefixes: StringList,
   }).passthrough().nullish(),
-  Collect: z.array(z.string()).min(1, 'at least one feature class or preset'),
+  Collect: z.array(z.string()).min(1, 'at least one feature class or preset').optional(),
+  /** Some of the original's configs (trconfig_voip.json) name the list `Features`. */
+  Features: z.array(z.string()).min(1, 'at least one feature class or preset').optional(),
   Emit: z.number().optional(),
-}).passthrough();
+}).passthrough().refine((s) => !!(s.Collect ?? s.Features), { message: 'a service needs Collect: a list of feature classes or presets', path: ['Collect'] });
 
 export const RawConfigSchema = z.object({
   Sys: z.object({ OutFolder: z.string().optional() }).passthrough().optional(),
