@@ -50,6 +50,12 @@ export interface FeatureClass {
   collectRaw?(unit: number): unknown;
   /** Optional: a flow ended (lets session-level classes drop per-flow sub-state). */
   flowEnded?(flow: number): void;
+  /**
+   * Optional, session level only: a packet of the same client that is NOT part of this
+   * unit (another service's flow, or a flow of no service), e.g. for video vs non-video
+   * throughput. Classes without it never see such packets.
+   */
+  addOtherPacket?(p: Packet, unit: number): void;
 }
 
 /** A feature class definition: a constructor plus its static description. */

@@ -36,6 +36,8 @@ interface ServiceRuntime {
   offsets: number[];
   /** sets[b][c]: instance of class c collecting for bin size b. */
   sets: FeatureClass[][];
+  /** others[b]: the instances of sets[b] that take packets of the client's other traffic. */
+  others: FeatureClass[][];
   values: Float64Array;
 }
 
@@ -72,6 +74,13 @@ export class Pipeline {
   private readonly capture: string;
   private readonly sweepEvery: number;
   private readonly maxFlows: number;
+  /** Session level with a class that wants the client's other traffic (e.g. SessionCounters). */
+  private readonly feedsOthers: boolean;
+  /** Client address -> small integer, and per flow its client's id (session level). */
+  private readonly clientIds = new Map<string, number>();
+  private flowClient = new Int32Array(0);
+  /** Per client id, the sessions (units) currently open for it. */
+  private readonly clientSessions: number[][] = [];
 
   // Per-unit bin state: index unit * nb + b.
   private unitCap = 0;
@@ -122,9 +131,11 @@ export class Pipeline {
       const sets = this.bins.map((bin) => classes.map((def) => new def({
         level: this.level, binSeconds: bin, options: this.config.featureOptions[def.featureName] ?? {},
       })));
-      return { name: svc.name, classes, columns, offsets, sets, values: new Float64Array(columns.length) };
+      const others = sets.map((set) => set.filter((c) => typeof c.addOtherPacket === 'function'));
+      return { name: svc.name, classes, columns, offsets, sets, others, values: new Float64Array(columns.length) };
     });
     this.featureColumns = union;
+    this.feedsOthers = this.level === 'session' && this.runtimes.some((rt) => rt.others.some((o) => o.length > 0));
     this.row = {
       level: this.level, capture: this.capture, service: '', serviceIndex: -1, unit: -1, binSize: 0, binStart: 0,
       protocol: '', localIp: '', localPort: 0, remoteIp: '', remotePort: 0, categorizedBy: '', flows: 0,
@@ -160,12 +171,11 @@ export class Pipeline {
       p.flow = flow;
       p.up = table.lastForward === (table.clientIsA[flow] === 1);
       let svc = table.service[flow];
-      if (svc < 0) {
-        svc = this.trySni(flow, p);
-        if (svc < 0) { st.unservedPackets++; continue; }
-      }
+      if (svc < 0) svc = this.trySni(flow, p);
+      const unit = svc < 0 ? -1 : this.level === 'flow' ? flow : table.session[flow];
+      if (this.feedsOthers) this.feedOthers(flow, unit, p);
+      if (svc < 0) { st.unservedPackets++; continue; }
       p.service = svc;
-      const unit = this.level === 'flow' ? flow : table.session[flow];
       this.addToUnit(unit, svc, p);
     }
     if (st.firstTs === Infinity && n > 0) st.firstTs = batch.tsSec[0] + batch.tsNsec[0] * 1e-9;
@@ -229,11 +239,43 @@ export class Pipeline {
     }
   }
 
+  /** Hands a packet to the other open sessions of its client (classes with addOtherPacket). */
+  private feedOthers(flow: number, ownUnit: number, p: Packet): void {
+    const list = this.clientSessions[this.flowClient[flow]];
+    if (list === undefined || list.length === 0) return;
+    const nb = this.nb, ts = p.ts;
+    for (let i = 0; i < list.length; i++) {
+      const sid = list[i];
+      if (sid === ownUnit) continue;
+      const rt = this.runtimes[this.unitService[sid]];
+      for (let b = 0; b < nb; b++) {
+        const others = rt.others[b];
+        if (others.length === 0) continue;
+        const idx = sid * nb + b, start = this.binStart[idx], size = this.bins[b];
+        if (ts >= start + size) {
+          if (this.dirty[idx]) this.emit(sid, b);
+          this.binStart[idx] = start + Math.floor((ts - start) / size) * size;
+        }
+        this.dirty[idx] = 1;
+        for (let c = 0; c < others.length; c++) others[c].addOtherPacket!(p, sid);
+      }
+    }
+  }
+
   private onNewFlow(flow: number, p: Packet): void {
     const table = this.flows;
     this.stats.flows++;
     const senderIsClient = this.direction.senderIsClient(p);
     table.clientIsA[flow] = table.lastForward === senderIsClient ? 1 : 0;
+    if (this.feedsOthers) {
+      if (this.flowClient.length < table.capacity) {
+        const fc = new Int32Array(table.capacity); fc.set(this.flowClient); this.flowClient = fc;
+      }
+      const client = formatAddress(p.buf, senderIsClient ? p.srcAddr : p.dstAddr, p.ipVersion);
+      let id = this.clientIds.get(client);
+      if (id === undefined) { id = this.clientIds.size; this.clientIds.set(client, id); this.clientSessions.push([]); }
+      this.flowClient[flow] = id;
+    }
     let svc: number;
     if (this.services.catchAll) {
       svc = 0;
@@ -273,6 +315,7 @@ export class Pipeline {
     if (s.created) {
       this.stats.sessions++;
       this.startUnit(s.id, svc, p);
+      if (this.feedsOthers) this.clientSessions[this.flowClient[flow]].push(s.id);
     }
   }
 
@@ -298,6 +341,11 @@ export class Pipeline {
         if (this.sessions.flowEnded(sid)) {
           this.closeUnit(sid);
           this.sessions.remove(sid);
+          if (this.feedsOthers) {
+            const list = this.clientSessions[this.flowClient[flow]];
+            const at = list.indexOf(sid);
+            if (at >= 0) list.splice(at, 1);
+          }
         }
       }
     }
