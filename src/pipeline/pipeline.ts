@@ -74,6 +74,7 @@ export class Pipeline {
   private readonly capture: string;
   private readonly sweepEvery: number;
   private readonly maxFlows: number;
+  private readonly evictSeconds: number;
   /** Session level with a class that wants the client's other traffic (e.g. SessionCounters). */
   private readonly feedsOthers: boolean;
   /** Client address -> small integer, and per flow its client's id (session level). */
@@ -108,6 +109,7 @@ export class Pipeline {
     this.wantRaw = !!opts.raw;
     this.sweepEvery = Math.min(1, this.bins[0] / 2);
     this.maxFlows = this.config.maxFlows;
+    this.evictSeconds = this.config.flowEvictSeconds;
     this.flows = new FlowTable();
     this.services = new ServiceMap(this.config.services, this.config.catchAll, this.config.dnsEvictSeconds);
     installDefaultSniExtractors(this.services);
@@ -162,7 +164,13 @@ export class Pipeline {
       }
       if (p.protocol === 17 && p.l4 >= 0 && (p.srcPort === 53 || p.srcPort === 5353) && p.payloadCaplen > 0) this.services.learnDns(p);
 
-      const flow = table.lookup(p);
+      let flow = table.lookup(p);
+      // Exact idle eviction: a flow silent for longer than EvictTime ends here, whatever the
+      // sweep cadence, so output never depends on when sweeps ran (or on sharding).
+      if (!table.lastCreated && ts - table.lastTs[flow] > this.evictSeconds) {
+        this.endFlow(flow);
+        flow = table.lookup(p);
+      }
       if (table.lastCreated) {
         if (this.maxFlows > 0 && table.size > this.maxFlows) this.evictIdlest(flow);
         this.onNewFlow(flow, p);
@@ -372,7 +380,7 @@ export class Pipeline {
     }
     if (now >= this.nextEvict) {
       if (this.nextEvict !== -Infinity) {
-        const table = this.flows, limit = now - this.config.flowEvictSeconds;
+        const table = this.flows, limit = now - this.evictSeconds;
         for (let f = 0; f < table.highWater; f++) if (table.alive[f] && table.lastTs[f] < limit) this.endFlow(f);
         this.services.expire(now);
       }

@@ -114,3 +114,16 @@ test('MaxFlows bounds the flow table: the idlest flows are evicted first and the
   assert.equal(busy.length, 1);
   assert.equal(out[busy[0]], 1000);
 });
+
+test('a gap longer than EvictTime splits a flow exactly, whatever the cleanup cadence', () => {
+  const { normalizeConfig } = require('../../src/config/config') as typeof import('../../src/config/config');
+  const config = normalizeConfig({ FlowCache: { EvictTime: 5e9, CleanupTime: 300e9 } });
+  const table = new FeatureTable('flow');
+  const p = new Pipeline({ bins: [60], sink: table, config });
+  const f = (ts: number) => ({ ts: T0 + ts, data: tcp4Frame('10.0.0.1', '1.1.1.1', { srcPort: 40000, dstPort: 80 }) });
+  p.processBatch(batchOf([f(0), f(4.9), f(9.8), f(20), f(21)]));
+  p.finish();
+  assert.equal(p.stats.flows, 2, 'gaps of 4.9 s keep the flow; the 10.2 s gap ends it');
+  const out = Array.from(table.column('PacketCounters.OutPackets') as Float64Array).sort();
+  assert.deepEqual(out, [2, 3]);
+});
