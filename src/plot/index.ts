@@ -1,0 +1,15 @@
+export type { Figure, Trace, Layout, Row } from './types';
+export { titleOf } from './types';
+export { rowsOf, type RowsLike } from './rows';
+export { resolveColumn } from './columns';
+export { paretoFront, paretoMask, type ParetoOptions } from './pareto';
+export { lowerIsBetter, costLabel, metricLabel, type CostKind } from './metrics';
+export { accuracyVsCost, costPoints, type AccuracyVsCostOptions, type CostPoint } from './accuracyVsCost';
+export { binSweep, type BinSweepOptions } from './binSweep';
+export { confusionHeatmap, type ConfusionInput } from './confusion';
+export { featureImportanceBars, type FeatureImportance, type ImportanceOptions } from './importance';
+export { stateOverTime, type StateOverTimeOptions } from './stateOverTime';
+export { throughputTimeline, type ThroughputOptions } from './throughput';
+export { figureSummary } from './summary';
+export { plotlyJs, plotlyVersion, plotlyScriptTag, figureDiv, scriptJson, escapeHtml, newFigureId, type FigureDivOptions } from './html';
+export { show, inNotebook, resetPlotly } from './show';

@@ -1,0 +1,41 @@
+/** Error-like metrics, where lower is better (everything else: higher is better). */
+const LOWER_IS_BETTER = /^(mae|mse|rmse|mape|smape|rmsle|msle|medae|log_?loss|loss|error|err)$|(_error|_err|_loss|_mae|_rmse|_mse)$/i;
+
+/** True when smaller values of `metric` are better (mae, rmse, ..., *_error). */
+export function lowerIsBetter(metric: string): boolean {
+  return LOWER_IS_BETTER.test(metric);
+}
+
+/** The three systems costs of a representation (Traffic Refinery §4). */
+export type CostKind = 'state_bytes' | 'ns_per_packet' | 'storage_bytes_per_hour';
+
+const COST_LABEL: Record<string, string> = {
+  state_bytes: 'State per flow (bytes)',
+  ns_per_packet: 'Processing (ns per packet)',
+  storage_bytes_per_hour: 'Storage (bytes per hour)',
+};
+
+/** Axis label of a cost column, e.g. `state_bytes_median` -> "State per flow (bytes), median". */
+export function costLabel(cost: string, column: string): string {
+  const base = COST_LABEL[cost] ?? cost.replace(/_/g, ' ');
+  const suffix = column.startsWith(`${cost}_`) ? column.slice(cost.length + 1).replace(/_/g, ' ') : '';
+  return suffix ? `${base}, ${suffix}` : base;
+}
+
+const METRIC_LABEL: Record<string, string> = {
+  accuracy: 'Accuracy',
+  f1_macro: 'F1 (macro)',
+  f1_weighted: 'F1 (weighted)',
+  precision_macro: 'Precision (macro)',
+  recall_macro: 'Recall (macro)',
+  mae: 'MAE',
+  rmse: 'RMSE',
+  mse: 'MSE',
+  r2: 'R²',
+};
+
+/** Axis label of a metric, noting the better direction for error metrics. */
+export function metricLabel(metric: string): string {
+  const base = METRIC_LABEL[metric] ?? metric.replace(/_/g, ' ');
+  return lowerIsBetter(metric) ? `${base} (lower is better)` : base;
+}
