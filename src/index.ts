@@ -1,0 +1,29 @@
+/**
+ * traffic-refinery: cost-aware traffic representation.
+ * Packets -> flows -> services -> feature classes per bin -> tables, costs and models.
+ */
+export * from './capture';
+export { Packet, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from './decode/packet';
+export { decodeRecord, Skip, SKIP_REASONS } from './decode/decoder';
+export { FlowTable } from './flows/flowTable';
+export { formatAddress, parseAddress, isPrivateAddress } from './flows/address';
+export { ServiceMap, CATEGORIZED_BY } from './services/serviceMap';
+export { AhoCorasick } from './services/ahoCorasick';
+export { PrefixMatcher } from './services/prefixMatcher';
+export { parseDns } from './services/dns';
+export { tlsSni, quicSni } from './services/sni';
+export { loadConfig, normalizeConfig, defaultConfig, ConfigError } from './config/config';
+export type { RefineryConfig, ServiceSpec } from './config/config';
+export * from './features';
+export { Pipeline } from './pipeline/pipeline';
+export type { PipelineOptions } from './pipeline/pipeline';
+export type { BinRow, RowSink } from './pipeline/rows';
+export { RunStats } from './pipeline/stats';
+export { extract, extractTable, resolveConfig } from './pipeline/extract';
+export type { ExtractOptions, ExtractResult, ExtractProgress } from './pipeline/extract';
+export { FeatureTable, FLOW_META, SESSION_META, loadDanfo } from './output/table';
+export { FileSink, encodeTable, readTable, tableToCsv, tableToJsonl, tableToParquet, formatOf } from './output/formats';
+export type { OutputFormat } from './output/formats';
+export * as packets from './datasets/packets';
+export * as plot from './plot/index';
+export * as report from './report/index';
