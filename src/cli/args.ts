@@ -26,3 +26,11 @@ export function parseLevel(text: string | undefined): 'flow' | 'session' | undef
   if (text !== 'flow' && text !== 'session') throw new UsageError(`--level: expected flow or session (got "${text}")`);
   return text;
 }
+
+/** "auto" or a positive whole number of worker threads. */
+export function parseWorkers(text: string | undefined): number | 'auto' | undefined {
+  if (text === undefined || text === 'auto') return text;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--workers: expected a whole number >= 1 or auto (got "${text}")`);
+  return n;
+}

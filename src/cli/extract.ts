@@ -1,6 +1,6 @@
 import { extractTable, resolveConfig } from '../pipeline/extract';
 import { FileSink, formatOf, tableToCsv } from '../output/formats';
-import { parse, parseBins, parseLevel, UsageError } from './args';
+import { parse, parseBins, parseLevel, parseWorkers, UsageError } from './args';
 import { createProgress } from './progress';
 import { summaryText } from './format';
 
@@ -14,12 +14,13 @@ per-flow or per-session feature rows, one per time bin.
   --level flow|session
   --out FILE        .csv, .jsonl or .parquet (default: CSV on standard output)
   --raw             JSON lines only: add raw per-bin class data (e.g. segment lists)
+  --workers N|auto  worker threads (default auto: the cores, for several files or a file over 64 MB)
   --quiet           no summary on stderr`;
 
 export async function extractCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     config: { type: 'string' }, bins: { type: 'string' }, level: { type: 'string' }, out: { type: 'string' },
-    raw: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    raw: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, workers: { type: 'string' },
   });
   if (values.help) { console.log(extractHelp); return 0; }
   if (positionals.length === 0) throw new UsageError('extract: give at least one capture file (or - for standard input)');
@@ -30,7 +31,7 @@ export async function extractCommand(argv: string[]): Promise<number> {
   const sink = out ? new FileSink(out, level, { format: formatOf(out), raw: !!values.raw }) : undefined;
   const progress = createProgress('extract');
   const result = await extractTable({
-    captures: positionals, config, bins, level, raw: !!values.raw, sink,
+    captures: positionals, config, bins, level, raw: !!values.raw, sink, workers: parseWorkers(values.workers as string | undefined),
     onProgress: (p) => progress.update(
       p.index * 1000 + (p.fileBytes ? Math.round((1000 * p.bytesRead) / p.fileBytes) : 0), p.total * 1000, `${p.capture} ${p.records} packets`),
   });

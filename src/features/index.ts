@@ -25,3 +25,7 @@ definePreset('network', ['PacketCounters', 'PacketTimes']);
 definePreset('transport', ['TCPCounters', 'LatencyCounters']);
 definePreset('application', ['VideoSegments']);
 definePreset('all', ['network', 'transport', 'application', 'SessionCounters']);
+
+/** Names of the classes that ship with the library (worker threads have them without help). */
+export const BUILTIN_FEATURES: ReadonlySet<string> = new Set(
+  [PacketCounters, PacketTimes, TCPCounters, LatencyCounters, VideoSegments, SessionCounters].map((d) => d.featureName));

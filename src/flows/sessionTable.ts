@@ -33,6 +33,11 @@ export class SessionTable {
     return { id, created: true };
   }
 
+  /** The open session of (client, service), or -1. */
+  find(client: string, service: number): number {
+    return this.ids.get(`${client}|${service}`) ?? -1;
+  }
+
   /** A flow of the session ended; returns true when it was the last open one. */
   flowEnded(id: number): boolean {
     return --this.openFlows[id] <= 0;

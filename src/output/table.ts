@@ -10,6 +10,16 @@ const STRING_META = new Set(['capture', 'service', 'protocol', 'local_ip', 'remo
 
 export type ColumnValues = string[] | Float64Array;
 
+/** A FeatureTable as plain data (strings and Float64Arrays), for postMessage. */
+export interface ExportedTable {
+  level: 'flow' | 'session';
+  columns: string[];
+  length: number;
+  strings: Record<string, string[]>;
+  numbers: Record<string, Float64Array>;
+  raw: (Record<string, unknown> | null)[] | null;
+}
+
 /**
  * Columnar rows of closed bins, in the spirit of Arrow: one typed array per numeric
  * column, one string array per identifying column. It is a RowSink, so a pipeline
@@ -122,6 +132,61 @@ export class FeatureTable implements RowSink {
     const data: Record<string, unknown[]> = {};
     for (const c of this.columns) data[c] = Array.from(this.column(c) as ArrayLike<unknown>);
     return new dfd.DataFrame(data, { columns: this.columns });
+  }
+
+  /** A structured-clone friendly snapshot (worker threads send tables back this way). */
+  exportColumns(): ExportedTable {
+    return {
+      level: this.level, columns: [...this.columns], length: this.length,
+      strings: Object.fromEntries(this.strings),
+      numbers: Object.fromEntries([...this.numbers].map(([k, v]) => [k, Float64Array.from(v.values())])),
+      raw: this.keepRaw ? this.raw : null,
+    };
+  }
+
+  /** Rebuilds a table from `exportColumns()`. */
+  static fromExported(e: ExportedTable): FeatureTable {
+    const t = new FeatureTable(e.level, { raw: e.raw !== null });
+    for (const c of e.columns) if (!t.strings.has(c) && !t.numbers.has(c)) t.addColumn(c);
+    for (const [k, v] of Object.entries(e.strings)) t.strings.set(k, v);
+    for (const [k, v] of Object.entries(e.numbers)) {
+      const col = new Float64Column(Math.max(256, v.length));
+      for (let i = 0; i < v.length; i++) col.push(v[i]);
+      t.numbers.set(k, col);
+    }
+    if (e.raw) t.raw.push(...e.raw);
+    t.length = e.length;
+    return t;
+  }
+
+  /**
+   * Sorts rows in place into a canonical order (capture, service, bin size, bin start, then
+   * the endpoints), so runs that emit bins in different orders (threads) compare equal.
+   */
+  sortCanonical(): this {
+    const keys = ['capture', 'service', 'bin_size', 'bin_start', 'local_ip', 'local_port', 'remote_ip', 'remote_port', 'protocol'].filter((k) => this.columns.includes(k));
+    const cols = keys.map((k) => this.column(k));
+    const order = Array.from({ length: this.length }, (_, i) => i).sort((a, b) => {
+      for (const c of cols) {
+        const x = c[a], y = c[b];
+        if (x < y) return -1;
+        if (x > y) return 1;
+      }
+      return 0;
+    });
+    for (const [k, v] of this.strings) this.strings.set(k, order.map((i) => v[i]));
+    for (const [k, v] of this.numbers) {
+      const vals = v.values();
+      const col = new Float64Column(Math.max(256, this.length));
+      for (const i of order) col.push(vals[i]);
+      this.numbers.set(k, col);
+    }
+    if (this.raw.length) {
+      const raw = order.map((i) => this.raw[i]);
+      this.raw.length = 0;
+      this.raw.push(...raw);
+    }
+    return this;
   }
 
   private addColumn(name: string): void {

@@ -8,7 +8,9 @@ import { FeatureTable } from '../output/table';
 import { Pipeline } from './pipeline';
 import type { RowSink } from './rows';
 import { RunStats } from './stats';
-import '../features';
+import { BUILTIN_FEATURES } from '../features';
+import { availableParallelism } from 'node:os';
+import { extractFilesParallel, extractSharded, replayRows, ParallelJob, ParallelResult } from './parallel';
 
 export interface ExtractProgress {
   capture: string;
@@ -44,6 +46,16 @@ export interface ExtractOptions {
   onPipeline?: (p: Pipeline, capture: string) => void;
   /** Called after each batch was processed, with the pipeline (profilers sample state here). */
   onBatch?: (p: Pipeline, batch: PacketBatch) => void;
+  /**
+   * Worker threads: a number, or 'auto' (default) = the machine's cores for jobs big enough
+   * to pay for them (several capture files, or one file over `shardMinBytes`). 1 runs on the
+   * main thread. Runs with onPipeline/onBatch hooks always use the main thread.
+   */
+  workers?: number | 'auto';
+  /** Modules every worker requires first: where users' feature classes register themselves. */
+  workerModules?: string[];
+  /** Smallest single capture split across workers by flow (default 64 MiB). */
+  shardMinBytes?: number;
 }
 
 export interface ExtractResult {
@@ -73,6 +85,8 @@ export async function extractTable(opts: ExtractOptions): Promise<ExtractResult>
   const config = resolveConfig(opts.config);
   const level = opts.level ?? config.level;
   const captures = Array.isArray(opts.captures) ? opts.captures : [opts.captures];
+  const parallel = await tryParallel(opts, config, level, captures);
+  if (parallel) return parallel;
   const table = new FeatureTable(level, { raw: opts.raw });
   const sink: RowSink = opts.sink ?? table;
   const stats = new RunStats();
@@ -142,6 +156,39 @@ export async function extract(opts: ExtractOptions): Promise<import('danfojs-nod
     throw err;
   }
   return r.table.toDataFrame();
+}
+
+/** Chooses and runs a parallel plan when it pays; null means "run on the main thread". */
+async function tryParallel(opts: ExtractOptions, config: RefineryConfig, level: 'flow' | 'session', captures: CaptureSource[]): Promise<ExtractResult | null> {
+  const cores = availableParallelism();
+  const requested = opts.workers ?? 'auto';
+  const workers = requested === 'auto' ? cores : Math.max(1, Math.floor(requested));
+  if (workers <= 1 || opts.onPipeline || opts.onBatch || opts.reader) return null;
+  // Classes registered at run time exist in workers only if their modules are given.
+  const custom = config.services.flatMap((s) => s.collect).filter((c) => !BUILTIN_FEATURES.has(c));
+  if (custom.length && !(opts.workerModules && opts.workerModules.length)) return null;
+  const paths = captures.filter((c): c is string => typeof c === 'string' && c !== '-');
+  if (paths.length !== captures.length) return null;
+  const job: ParallelJob = {
+    config, bins: opts.bins, level, raw: !!opts.raw, onlyClasses: opts.onlyClasses, workers, modules: opts.workerModules ?? [],
+  };
+  let r: ParallelResult;
+  if (paths.length > 1) {
+    job.onFileDone = (done, total, capture) => opts.onProgress?.({ capture, index: done - 1, total, bytesRead: 1, fileBytes: 1, records: 0 });
+    r = await extractFilesParallel(paths, job);
+  } else {
+    const size = safeSize(paths[0]);
+    const min = opts.shardMinBytes ?? 64 * 2 ** 20;
+    if (requested === 'auto' && size < min) return null;
+    if (isGzip(paths[0]) && requested === 'auto') return null;
+    job.onBytes = (bytesRead, records) => opts.onProgress?.({ capture: basename(paths[0]), index: 0, total: 1, bytesRead, fileBytes: size, records });
+    r = await extractSharded(paths[0], basename(paths[0]), job);
+  }
+  if (opts.sink) {
+    replayRows(r.table, opts.sink);
+    await opts.sink.end?.();
+  }
+  return { table: r.table, stats: r.stats, errors: r.errors, issues: r.issues, config };
 }
 
 function safeSize(path: string): number {

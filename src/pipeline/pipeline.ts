@@ -89,6 +89,8 @@ export class Pipeline {
   private dirty = new Uint8Array(0);
   private unitActive = new Uint8Array(0);
   private unitService = new Int16Array(0);
+  /** Capture time of each unit's last packet. */
+  private unitLast = new Float64Array(0);
   private unitLabel: (UnitLabel | undefined)[] = [];
 
   private now = -Infinity;
@@ -147,12 +149,20 @@ export class Pipeline {
   }
 
   /** Processes every record of a batch. */
-  processBatch(batch: PacketBatch): void {
+  /**
+   * Processes every record of a batch. With `learnOnly`, records flagged 1 there are
+   * another shard's packets: they only teach the service map (DNS) and count nowhere.
+   */
+  processBatch(batch: PacketBatch, learnOnly?: Uint8Array): void {
     if (this.finished) throw new Error('Pipeline: processBatch() after finish()');
     const p = this.p, st = this.stats, table = this.flows, skipped = st.skipped;
     const n = batch.count;
-    st.records += n;
     for (let i = 0; i < n; i++) {
+      if (learnOnly !== undefined && learnOnly[i] === 1) {
+        if (decodeRecord(batch, i, p) === Skip.None && p.protocol === 17 && p.l4 >= 0 && p.payloadCaplen > 0) this.services.learnDns(p);
+        continue;
+      }
+      st.records++;
       const skip = decodeRecord(batch, i, p);
       if (skip !== Skip.None) { skipped[skip]++; continue; }
       st.packets++;
@@ -233,6 +243,7 @@ export class Pipeline {
 
   private addToUnit(unit: number, svc: number, p: Packet): void {
     const rt = this.runtimes[svc];
+    this.unitLast[unit] = p.ts;
     const nb = this.nb, base = unit * nb, ts = p.ts;
     for (let b = 0; b < nb; b++) {
       const idx = base + b;
@@ -318,6 +329,14 @@ export class Pipeline {
     const clientB = table.clientIsA[flow] !== 1;
     table.endpointBytes(flow, clientB, this.addrScratch);
     const client = formatAddress(this.addrScratch, 0, table.ipVersion(flow));
+    // A session whose flows have all been idle past EvictTime has ended, even if no sweep
+    // has evicted them yet: end it now, so session boundaries never depend on sweep cadence.
+    const existing = this.sessions.find(client, svc);
+    if (existing >= 0 && p.ts - this.unitLast[existing] > this.evictSeconds) {
+      for (let f = 0; f < table.highWater; f++) {
+        if (f !== flow && table.alive[f] && table.session[f] === existing && table.service[f] === svc) this.endFlow(f);
+      }
+    }
     const s = this.sessions.acquire(client, svc);
     table.session[flow] = s.id;
     if (s.created) {
@@ -332,6 +351,7 @@ export class Pipeline {
     const nb = this.nb;
     for (let b = 0; b < nb; b++) { this.binStart[unit * nb + b] = p.ts; this.dirty[unit * nb + b] = 0; }
     this.unitActive[unit] = 1;
+    this.unitLast[unit] = p.ts;
     this.unitService[unit] = svc;
     this.unitLabel[unit] = undefined;
     for (const set of this.runtimes[svc].sets) for (const c of set) c.init(unit, p);
@@ -467,6 +487,7 @@ export class Pipeline {
     const d = new Uint8Array(cap * nb); d.set(this.dirty); this.dirty = d;
     const a = new Uint8Array(cap); a.set(this.unitActive); this.unitActive = a;
     const s = new Int16Array(cap); s.set(this.unitService); this.unitService = s;
+    const l = new Float64Array(cap); l.set(this.unitLast); this.unitLast = l;
     this.unitCap = cap;
   }
 }

@@ -52,3 +52,8 @@ export class RunStats {
     };
   }
 }
+
+/** Rebuilds RunStats from its structured clone (e.g. sent back by a worker thread). */
+export function runStatsFrom(o: RunStats): RunStats {
+  return Object.assign(new RunStats(), o, { skipped: Float64Array.from(o.skipped) });
+}
