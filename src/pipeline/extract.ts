@@ -173,6 +173,7 @@ async function tryParallel(opts: ExtractOptions, config: RefineryConfig, level: 
     config, bins: opts.bins, level, raw: !!opts.raw, onlyClasses: opts.onlyClasses, workers, modules: opts.workerModules ?? [],
   };
   let r: ParallelResult;
+  const t0 = performance.now();
   if (paths.length > 1) {
     job.onFileDone = (done, total, capture) => opts.onProgress?.({ capture, index: done - 1, total, bytesRead: 1, fileBytes: 1, records: 0 });
     r = await extractFilesParallel(paths, job);
@@ -184,6 +185,7 @@ async function tryParallel(opts: ExtractOptions, config: RefineryConfig, level: 
     job.onBytes = (bytesRead, records) => opts.onProgress?.({ capture: basename(paths[0]), index: 0, total: 1, bytesRead, fileBytes: size, records });
     r = await extractSharded(paths[0], basename(paths[0]), job);
   }
+  r.stats.elapsedMs = performance.now() - t0; // wall time, not the workers' sum
   if (opts.sink) {
     replayRows(r.table, opts.sink);
     await opts.sink.end?.();

@@ -247,10 +247,18 @@ export async function profileTables(opts: ProfileOptions): Promise<ProfileTables
   const messages = [...planNotes];
   const captures = opts.captures === undefined ? undefined
     : Array.isArray(opts.captures) ? opts.captures : [opts.captures];
-  const source = opts.source;
-  // A source that is a file path is a recorded capture.
-  const files = captures ?? (typeof source === 'string' && source !== '-' ? [source] : undefined);
-  const heapPaths = files && files.every((c) => typeof c === 'string' && c !== '-') ? files as string[] : undefined;
+  const isPath = (c: unknown): c is string => typeof c === 'string' && c !== '-';
+  // Files are read again by every run; a stream (or stdin) can be read once: one pass, all runs side by side.
+  let source = opts.source;
+  let files: string[] | undefined;
+  if (captures) {
+    if (captures.every(isPath)) files = captures;
+    else if (captures.length === 1) source = captures[0];
+    else throw new Error('profile: streams can be read only once: give one stream (read in a single pass), or capture files');
+  } else if (isPath(source)) {
+    files = [source];
+  }
+  const heapPaths = files;
   const wantHeap = opts.heap !== false;
   if (wantHeap && !heapPaths) messages.push('heap: not measured (needs capture files: a live source or stream is read once)');
   const steps = runs.length + (wantHeap && heapPaths ? runs.length + 1 : 0);
@@ -310,8 +318,8 @@ interface RunContext {
  * machine), and that loop's call site is already polymorphic, as it is in every later
  * run, so the first run is measured like the others.
  */
-async function warmUp(file: CaptureSource, runs: RunPlan[], ctx: RunContext & { config: RefineryConfig }, records: number): Promise<void> {
-  if (records <= 0 || (typeof file !== 'string' || file === '-')) return;
+async function warmUp(file: string, runs: RunPlan[], ctx: RunContext & { config: RefineryConfig }, records: number): Promise<void> {
+  if (records <= 0) return;
   const union: string[] = [];
   for (const r of runs) for (const c of r.classes) if (!union.includes(c)) union.push(c);
   const pipeline = new Pipeline({ config: withCollect(ctx.config, union), bins: ctx.bins, level: ctx.level, sink: { row() {} } });
@@ -334,7 +342,7 @@ async function warmUp(file: CaptureSource, runs: RunPlan[], ctx: RunContext & { 
 }
 
 /** Recorded captures: every run reads them again, alone in the process. */
-async function runSequential(files: CaptureSource[], runs: RunPlan[], ctx: RunContext & { config: RefineryConfig }): Promise<RunOutcome[]> {
+async function runSequential(files: string[], runs: RunPlan[], ctx: RunContext & { config: RefineryConfig }): Promise<RunOutcome[]> {
   const out: RunOutcome[] = [];
   await warmUp(files[0], runs, ctx, ctx.warmupRecords);
   for (let i = 0; i < runs.length; i++) {
@@ -352,8 +360,7 @@ async function runSequential(files: CaptureSource[], runs: RunPlan[], ctx: RunCo
         time.instrument(p);
         state.attach(p, label);
         if (first) {
-          const src = files[captureIndex];
-          ctx.volume.startCapture(typeof src === 'string' && src !== '-' ? fileSize(src) : 0);
+          ctx.volume.startCapture(fileSize(files[captureIndex]));
           ctx.netflow.startCapture();
         }
       },

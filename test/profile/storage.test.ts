@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PcapWriter } from '../../src/capture/pcapWriter';
@@ -120,7 +120,7 @@ test('NetFlow records: active timeout, inactive timeout, TCP FIN, capture end (h
   assert.ok(Math.abs(vol.seconds - 130.5) < 1e-6);
 });
 
-test('a live source (PacketBatch iterable) is profiled in one pass, without a heap run', async () => {
+test('a live source (PacketBatch iterable, or a stream) is profiled in one pass, without a heap run', async () => {
   const f = frames();
   const batches = [];
   for (let i = 0; i < f.length; i += 1000) batches.push(batchOf(f.slice(i, i + 1000)));
@@ -132,6 +132,11 @@ test('a live source (PacketBatch iterable) is profiled in one pass, without a he
   assert.ok(net.ns_per_packet_median > 0);
   assert.ok(Number.isNaN(net.heap_bytes_median));
   assert.match(t.notes.messages.join('\n'), /heap: not measured/);
+  // A capture stream can be read once: it is profiled the same way, in one pass.
+  const s = await profileTables({ captures: createReadStream(capture()), classes: ['PacketCounters'], representations: [] });
+  assert.equal(s.summary.rows[0].packets, 12000);
+  assert.equal(s.summary.rows[0].state_bytes_peak, t.summary.rows[0].state_bytes_peak);
+  assert.equal(s.volume.records, 12000);
 });
 
 test('profile() gives danfojs DataFrames; refinery profile writes the four CSVs', async () => {
