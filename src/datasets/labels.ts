@@ -256,7 +256,7 @@ export function parseSegmentsCsv(text: string, file = 'segments.csv'): SegmentRe
       session_id: str(get, 'session_id'),
       flow: num(get, 'flow', { integer: true, nonNegative: true }),
       t_request: num(get, 't_request'),
-      t_done: num(get, 't_done'),
+      t_done: num(get, 't_done', { optional: true }),
       bytes: num(get, 'bytes', { integer: true, nonNegative: true }),
       resolution: optInt(get, 'resolution'),
       kind,
