@@ -61,7 +61,7 @@ export function treeFromJSON(j: TreeJSON, nFeatures: number, where: string): Fla
   for (let i = 0; i < nNodes; i++) {
     const f = feature[i];
     if (f >= 0) {
-      if (f >= nFeatures || left[i] <= i || left[i] >= nNodes || right[i] <= i || right[i] >= nNodes) {
+      if (f >= nFeatures || left[i] <= i || left[i] + 1 >= nNodes || right[i] !== left[i] + 1) {
         throw new Error(`invalid forest model: ${where} node ${i} is malformed`);
       }
     } else if (left[i] < 0 || left[i] >= nLeaves) {

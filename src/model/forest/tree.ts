@@ -594,12 +594,12 @@ export function leafSlot(tree: FlatTree, data: Float64Array, offset: number): nu
   const feature = tree.feature;
   const threshold = tree.threshold;
   const left = tree.left;
-  const right = tree.right;
   let node = 0;
   for (;;) {
     const f = feature[node];
     if (f < 0) return left[node];
-    node = data[offset + f] <= threshold[node] ? left[node] : right[node];
+    // children are allocated in pairs: right = left + 1 (checked when a model is loaded)
+    node = data[offset + f] <= threshold[node] ? left[node] : left[node] + 1;
   }
 }
 
