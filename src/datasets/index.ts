@@ -7,3 +7,6 @@ export * from './pcapScan';
 export * from './dns';
 export { simulateSession, perSecondLabels } from './session';
 export type { SessionSpec, SessionMeta, SessionOutput } from './session';
+export * from './requet';
+export * from './labelBins';
+export * from './defaultDataset';

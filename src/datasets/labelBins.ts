@@ -9,7 +9,8 @@
  * - `session_id`;
  * - `t`: bin start relative to the session's start_ts (seconds);
  * - `resolution`: majority height over the bin's *playing* seconds (ties: the most recent);
- * - `startup_delay_s`: on the session's first bin (the bin containing start_ts), NaN elsewhere.
+ * - `startup_delay_s`: on the session's first bin (the earliest bin overlapping [start_ts, start_ts + duration_s)),
+ *   NaN elsewhere (bins may start on a grid or at the session's first packet).
  * Bins without a playing second are dropped (`dropped.noLabel`), except the session's first bin,
  * which is kept (resolution null) because it carries the startup delay; `keepFirstBin: false`
  * drops it too.
@@ -142,9 +143,12 @@ function labelRows(input: FeatureRow[], data: DatasetLabels, o: LabelBinsOptions
     for (const [h, c] of count) if (c.n > best.n || (c.n === best.n && c.last > best.last)) { best = c; resolution = h; }
     const cand: Candidate = { row, s, t, size, resolution, index };
     candidates.push(cand);
-    if (t <= 0 && t + size > 0) {
+    // The session's first bin: the earliest one overlapping [0, duration). Feature pipelines may
+    // start bins at the first packet of the service rather than on a grid, so it need not contain t = 0.
+    if (t + size > 0 && t < s.duration_s) {
       const key = `${s.session_id}\u0000${size}`;
-      if (!firstBin.has(key)) firstBin.set(key, cand);
+      const cur = firstBin.get(key);
+      if (!cur || t < cur.t) firstBin.set(key, cand);
     }
   });
   const firsts = new Set(firstBin.values());

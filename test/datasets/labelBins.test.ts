@@ -130,6 +130,10 @@ test('labels can be a dataset folder; a danfojs DataFrame in gives a DataFrame o
     assert.deepEqual(json.map((r) => r.resolution), plain.table.map((r) => r.resolution));
     assert.equal(json[0].startup_delay_s, 3.5);
     assert.deepEqual(res.dropped, plain.dropped);
+    // Bins starting at the first packet (not on a grid): the earliest one carries the startup delay.
+    const shifted = labelBins(rows(10, 1000, 1060).map((r) => ({ ...r, bin_start: (r.bin_start as number) + 0.3 })), dir, { binSize: 10 });
+    assert.equal(shifted.table[0].startup_delay_s, 3.5);
+    assert.ok(Math.abs((shifted.table[0].t as number) - 0.05) < 1e-9);
     // Nothing matches: an empty DataFrame with the output columns.
     const none = labelBins(new dfd.DataFrame(rows(10, 5000, 5020)) as never, dir, { binSize: 10 }).table as unknown as { columns: string[]; shape: number[] };
     assert.equal(none.shape[0], 0);
