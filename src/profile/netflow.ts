@@ -24,7 +24,7 @@ import { FlowTable } from '../flows/flowTable';
  *   flowStartMilliseconds (8), flowEndMilliseconds (8) = 51 bytes per IPv4 record, 75 with
  *   IPv6 addresses; a 16-byte message header and a 4-byte set header per message of at
  *   most 28 records (a 1500-byte MTU), and the template set (4 + 4 + 12 fields x 4 = 56
- *   bytes per template, IPv4 and IPv6) re-sent every 10 minutes of capture time.
+ *   bytes per template, IPv4 and IPv6) re-sent every 10 minutes of capture time (silences over 60 s not counted).
  */
 export const NETFLOW_METHOD = 'computed export sizes: unidirectional records per flow direction per active timeout (60 s), inactive timeout (15 s), TCP FIN/RST and capture end; NetFlow v5 48 B/record + 24 B header per 30 records; IPFIX 51 B (IPv4) / 75 B (IPv6) per record + 20 B per message of 28 records + 56 B templates every 600 s';
 
@@ -57,8 +57,8 @@ export class NetflowMeter {
   private dirs = new Uint8Array(4096);
   private nextSweep = -Infinity;
   private now = -Infinity;
-  private firstTs = NaN;
   private seconds = 0;
+  private prevTs = -Infinity;
   flows = 0;
   records = 0;
   recordsV6 = 0;
@@ -78,7 +78,9 @@ export class NetflowMeter {
     for (let i = 0; i < b.count; i++) {
       if (decodeRecord(b, i, p) !== Skip.None) continue;
       const ts = p.ts;
-      if (Number.isNaN(this.firstTs)) this.firstTs = ts;
+      // Capture time for the template refresh: silences over 60 s do not count.
+      const d = ts - this.prevTs;
+      if (d > 0) { if (d <= 60) this.seconds += d; this.prevTs = ts; } else if (d < -60) this.prevTs = ts;
       if (ts > this.now) {
         this.now = ts;
         if (ts >= this.nextSweep) this.sweep(ts);
@@ -105,11 +107,10 @@ export class NetflowMeter {
   endCapture(): void {
     const t = this.table;
     for (let f = 0; f < t.highWater; f++) if (t.alive[f]) this.export(f);
-    if (!Number.isNaN(this.firstTs)) this.seconds += Math.max(0, this.now - this.firstTs);
     this.table = new FlowTable();
     this.now = -Infinity;
     this.nextSweep = -Infinity;
-    this.firstTs = NaN;
+    this.prevTs = -Infinity;
   }
 
   result(): NetflowExport {

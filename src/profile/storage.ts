@@ -31,19 +31,25 @@ export interface CaptureVolume {
   pcapFullBytes: number;
   /** Size of the capture files when they are files (0 otherwise). */
   fileBytes: number;
-  /** Capture time covered: sum over captures of last minus first timestamp. */
+  /**
+   * Capture time covered: the sum of the gaps between consecutive packets, a gap longer
+   * than `maxGapSeconds` (60 s) counting as no capture; packets slightly out of order add
+   * nothing, a jump back by more than that starts a new stretch (a merge of sessions
+   * recorded months apart, in any order, covers their durations, not the months between).
+   */
   seconds: number;
 }
 
 /** Accumulates a CaptureVolume from batches, capture by capture. */
 export class VolumeMeter {
   private v: CaptureVolume = { captures: 0, records: 0, wireBytes: 0, capturedBytes: 0, pcapBytes: 0, pcapFullBytes: 0, fileBytes: 0, seconds: 0 };
-  private first = NaN;
-  private last = NaN;
+  private prev = NaN;
+
+  constructor(readonly maxGapSeconds = 60) {}
 
   /** A new capture starts (`fileBytes`: its file size when known). */
   startCapture(fileBytes = 0): void {
-    this.endCapture();
+    this.prev = NaN;
     this.v.captures++;
     this.v.fileBytes += fileBytes;
     this.v.pcapBytes += 24;
@@ -51,27 +57,24 @@ export class VolumeMeter {
   }
 
   addBatch(b: PacketBatch): void {
-    const v = this.v;
+    const v = this.v, gap = this.maxGapSeconds;
+    let prev = this.prev;
     for (let i = 0; i < b.count; i++) {
       const ts = b.tsSec[i] + b.tsNsec[i] * 1e-9;
-      if (!(ts >= this.first)) this.first = Number.isNaN(this.first) ? ts : Math.min(this.first, ts);
-      if (!(ts <= this.last)) this.last = ts;
+      const d = ts - prev;
+      if (Number.isNaN(d)) prev = ts;
+      else if (d > 0) { if (d <= gap) v.seconds += d; prev = ts; }
+      else if (d < -gap) prev = ts; // an earlier recording follows: a new stretch of time
       v.wireBytes += b.wirelen[i];
       v.capturedBytes += b.caplen[i];
       v.pcapBytes += 16 + b.caplen[i];
       v.pcapFullBytes += 16 + Math.max(b.wirelen[i], b.caplen[i]);
     }
+    this.prev = prev;
     v.records += b.count;
   }
 
-  endCapture(): void {
-    if (!Number.isNaN(this.first)) this.v.seconds += this.last - this.first;
-    this.first = NaN;
-    this.last = NaN;
-  }
-
   result(): CaptureVolume {
-    this.endCapture();
     return { ...this.v };
   }
 }
