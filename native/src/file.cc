@@ -1,5 +1,9 @@
 // Reads a pcap/pcapng file with libpcap into a PacketBatch-shaped slot (synchronous: one call
 // per batch). Used to compare a native source with the TypeScript readers.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
 #include "common.h"
 
 namespace refinery {
@@ -21,8 +25,17 @@ class FileCapture : public Napi::ObjectWrap<FileCapture> {
     std::string path = info[0].As<Napi::String>().Utf8Value();
     BindSlot(info[1], slot_);
     char errbuf[PCAP_ERRBUF_SIZE] = {0};
-    p_ = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    // Our own FILE with a 1 MiB buffer: libpcap reads each record with two freads.
+    FILE* fp = std::fopen(path.c_str(), "rb");
+    if (!fp) {
+      Napi::Error e = Napi::Error::New(env, path + ": " + std::strerror(errno));
+      e.Set("code", Napi::String::New(env, "EPCAP"));
+      throw e;
+    }
+    std::setvbuf(fp, nullptr, _IOFBF, 1 << 20);
+    p_ = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);  // owns fp when it succeeds
     if (!p_) {
+      std::fclose(fp);
       Napi::Error e = Napi::Error::New(env, path + ": " + errbuf);
       e.Set("code", Napi::String::New(env, "EPCAP"));
       throw e;
