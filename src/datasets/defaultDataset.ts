@@ -4,7 +4,8 @@
  * generator version and parameters; a mismatch regenerates it.
  */
 import { mkdir, readFile, writeFile, rename, rm, open, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { generateDataset, GenerateOptions, GENERATOR_VERSION, DatasetSummary } from './generator';
 
 /** 120 sessions of 1-5 minutes, seed 1 (see datasets/README.md for the time and size this costs). */
@@ -13,6 +14,20 @@ export const DEFAULT_DATASET_PARAMS = Object.freeze({ sessions: 120, seed: 1, mi
 export type DefaultDatasetParams = Omit<GenerateOptions, 'out' | 'onSession'>;
 
 export const MARKER_FILE = '.dataset.json';
+
+/** The package root (nearest ancestor of this module with a package.json). */
+function packageRoot(): string {
+  let d = __dirname;
+  for (;;) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    const up = dirname(d);
+    if (up === d) return process.cwd();
+    d = up;
+  }
+}
+
+/** `<package root>/datasets/default`, whatever the working directory (CLI, tests, notebooks). */
+export const DEFAULT_DATASET_DIR = join(packageRoot(), 'datasets', 'default');
 
 export interface EnsureResult {
   dir: string;
@@ -47,10 +62,11 @@ function sameParams(m: Marker | null, params: Record<string, unknown>): boolean 
 }
 
 /**
- * Makes sure `dir` holds the dataset for `params` (default: DEFAULT_DATASET_PARAMS), generating it
+ * Makes sure `dir` (default: DEFAULT_DATASET_DIR; a relative path is taken from the working directory)
+ * holds the dataset for `params` (default: DEFAULT_DATASET_PARAMS), generating it
  * when the marker is missing or differs. Concurrent callers (parallel test files) wait on a lock file.
  */
-export async function ensureDefaultDataset(dir = 'datasets/default', params: DefaultDatasetParams = DEFAULT_DATASET_PARAMS,
+export async function ensureDefaultDataset(dir: string = DEFAULT_DATASET_DIR, params: DefaultDatasetParams = DEFAULT_DATASET_PARAMS,
   o: { onSession?: (done: number, total: number) => void; lockTimeoutMs?: number } = {}): Promise<EnsureResult> {
   const abs = resolve(dir);
   const want = canonical(params);
