@@ -26,7 +26,7 @@
  */
 import { readFile, readdir, stat, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { firstTimestamp, scanRecords, decodeRecord } from './pcapScan';
+import { scanRecords, decodeRecord } from './pcapScan';
 import { LabelRecord, PlayState, SessionRecord, writeDatasetCsvs } from './labels';
 
 export const REQUET_QUALITIES: readonly (number | null)[] = [null, 144, 240, 360, 480, 720, 1080, 1440, 2160];
@@ -325,7 +325,6 @@ async function captureFacts(path: string): Promise<{ first: number; timestamps: 
   let dominant: string | undefined;
   let n = -1;
   for (const [a, c] of counts) if (c > n) { n = c; dominant = a; }
-  void firstTimestamp;
   return { first: timestamps.length ? timestamps[0] : NaN, timestamps, dominant };
 }
 

@@ -4,9 +4,9 @@
  * and the per-second labels derived from the player's exact state timeline.
  */
 import { Rng } from './rng';
-import { Sim, Link, CaptureBuffer, RandomPool, SessionContext, ClientHost, Conn, dnsLookup, QUIC_DOWN_DATA } from './sim';
+import { Sim, Link, CaptureBuffer, RandomPool, SessionContext, ClientHost, Conn, dnsLookup } from './sim';
 import { makeNetwork, NetworkPath, AccessKind } from './network';
-import { SERVICE_PROFILES, ServiceName, ServiceProfile, Rung, HostSpec, randomIpInPrefix } from './services';
+import { SERVICE_PROFILES, ServiceName, Rung, HostSpec, randomIpInPrefix } from './services';
 import { startBackground, startLanChatter, Resolver } from './background';
 import { LabelRecord, PlayState, SegmentRecord, SessionRecord } from './labels';
 
@@ -501,7 +501,6 @@ export function simulateSession(spec: SessionSpec): SessionOutput {
     video_connections: nVideoConns, audio_separate: audioSeparate, pauses, seeks, stalls, retransmits,
     bottleneck_drops: link.drops, random_losses: link.randomLosses, packets: cap.packets, video_server: videoIps.join(' '), web_server: webIp,
   };
-  void QUIC_DOWN_DATA;
   return {
     pcap: cap.bytes(),
     session: {

@@ -462,7 +462,7 @@ export class Conn {
   }
 
   private tcpOpen(): void {
-    const { sim, cap } = this.ctx;
+    const { sim } = this.ctx;
     const t0 = sim.now;
     const synOpts = concat(tcpOption.mss(1460), tcpOption.nop(), tcpOption.windowScale(this.ws));
     this.special(true, t0, this.cIsn, 0, TcpFlag.SYN, 64240, synOpts, new Uint8Array(0));
@@ -474,7 +474,6 @@ export class Conn {
         this.tcpEstablished();
       }, false);
     });
-    void cap;
   }
 
   private tcpEstablished(): void {
@@ -495,7 +494,7 @@ export class Conn {
     const arrive = t + this.ctx.link.lan + this.owdUp;
     sim.at(arrive, () => {
       this.serverGotClientData(hello.length);
-      this.serverQueue(flight, undefined, false);
+      this.serverQueue(flight, false);
     });
     // The client verifies the server's flight before answering (~0.3-2 ms of crypto).
     this.pending.push({ end: flight, done: () => sim.after(rng.uniform(0.0003, 0.002), () => this.tcpClientFinished(sim.now)) });
@@ -509,7 +508,7 @@ export class Conn {
     this.upLiteral.push({ off: this.cSnd, bytes: fin });
     this.clientData(t, len);
     const tickets = rng.int(2, 2) * rng.int(230, 280);
-    sim.at(t + this.ctx.link.lan + this.owdUp, () => this.serverQueue(tickets, undefined, true));
+    sim.at(t + this.ctx.link.lan + this.owdUp, () => this.serverQueue(tickets, true));
     this.pending.push({ end: this.queuedEndAfter(tickets) });
     this.becomeReady(t);
   }
@@ -571,7 +570,7 @@ export class Conn {
     (this.up as UdpTemplate).emitWhole(this.ctx.cap, t, dgram, this.clientEp, this.serverEp);
     // HANDSHAKE_DONE, NEW_TOKEN, NEW_CONNECTION_ID... in the first 1-RTT packet from the server.
     const post = this.ctx.rng.int(90, 220);
-    this.ctx.sim.at(t + this.ctx.link.lan + this.owdUp, () => this.serverQueue(post, undefined, true));
+    this.ctx.sim.at(t + this.ctx.link.lan + this.owdUp, () => this.serverQueue(post, true));
     this.pending.push({ end: this.queuedEndAfter(post) });
     this.becomeReady(t);
   }
@@ -620,7 +619,7 @@ export class Conn {
     this.clientData(t, reqBytes, true);
     this.ctx.sim.at(t + this.ctx.link.lan + this.owdUp, () => {
       this.serverGotClientData(reqBytes);
-      this.ctx.sim.after(serverDelay, () => this.serverQueue(respBytes, undefined, true));
+      this.ctx.sim.after(serverDelay, () => this.serverQueue(respBytes, true));
     });
   }
 
@@ -705,7 +704,7 @@ export class Conn {
     });
   }
 
-  private serverQueue(bytes: number, _done?: () => void, isResponse = true): void {
+  private serverQueue(bytes: number, isResponse = true): void {
     if (this.serverClosed) return;
     if (isResponse && this.kind === 'tcp') this.respStarts.push(this.queued);
     if (this.respStarts.length > 8) this.respStarts.splice(0, this.respStarts.length - 8);
