@@ -3,12 +3,16 @@ import { UsageError } from './args';
 import { CaptureError } from '../capture/errors';
 import { ConfigError } from '../config/config';
 import { extractCommand, extractHelp } from './extract';
+import { profileCommand, profileHelp, profileSummary } from './profile';
+import { liveCommand, liveHelp } from './live';
 
 type Command = { run: (argv: string[]) => Promise<number>; help: string; summary: string };
 
 /** Sub-commands; each is a thin layer over a library call. */
 export const commands: Record<string, Command> = {
   extract: { run: extractCommand, help: extractHelp, summary: 'captures -> per-flow / per-session feature bins (CSV, JSON lines, Parquet)' },
+  profile: { run: profileCommand, help: profileHelp, summary: profileSummary },
+  live: { run: liveCommand, help: liveHelp, summary: 'collect features on a live interface into rotating files (libpcap addon)' },
 };
 
 export function registerCommand(name: string, cmd: Command): void {

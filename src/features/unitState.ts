@@ -7,7 +7,7 @@ export class UnitState {
   data: Float64Array;
   private units: number;
 
-  constructor(readonly stride: number, initialUnits = 1024) {
+  constructor(readonly stride: number, initialUnits = 16) {
     this.units = initialUnits;
     this.data = new Float64Array(stride * initialUnits);
   }

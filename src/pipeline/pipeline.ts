@@ -225,6 +225,12 @@ export class Pipeline {
     return out;
   }
 
+  /** Every feature class instance, with its class, service and bin size (profilers wrap them). */
+  featureInstances(): { instance: FeatureClass; def: FeatureDefinition; service: string; binSeconds: number }[] {
+    return this.runtimes.flatMap((rt) => rt.sets.flatMap((set, b) =>
+      set.map((instance, c) => ({ instance, def: rt.classes[c], service: rt.name, binSeconds: this.bins[b] }))));
+  }
+
   /** Units (flows or sessions) currently holding feature state. */
   get activeUnits(): number {
     return this.level === 'flow' ? this.flows.size : this.sessions.size;

@@ -1,0 +1,17 @@
+export { RandomForestClassifier, RandomForestRegressor, createForest, loadForest } from './forest';
+export { groupKFold } from './cv';
+export { classificationMetrics, regressionMetrics } from './metrics';
+export type { ClassificationMetrics, RegressionMetrics } from './metrics';
+export { crossValidate, fitForest, permutationImportance, predict } from './evaluate';
+export type { CvResult, Importance, ModelOptions, TaskKind } from './evaluate';
+export { resolutionTask, startupTask, startupBins, subset } from './tasks';
+export type { TaskData } from './tasks';
+export { toMatrix, MISSING } from './matrix';
+export { DEFAULT_REPRESENTATIONS, DEFAULT_SWEEP_BINS, representationClasses, representationColumns } from './representation';
+export { datasetConfig, extractDataset, loadLabels } from './dataset';
+export type { DatasetFeatures, DatasetSource } from './dataset';
+export { sweep, recommend, COST_COLUMNS } from './sweep';
+export type { SweepOptions, SweepResult, SweepCell } from './sweep';
+export { paretoIndices, cheapestWithin, lowerIsBetter } from './pareto';
+export { trainModel, QoeModel, MODEL_FORMAT } from './model';
+export type { SavedModel, TrainOptions } from './model';
