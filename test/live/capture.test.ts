@@ -14,7 +14,7 @@ import { extractTable } from '../../src/pipeline/extract';
 import { Pipeline } from '../../src/pipeline/pipeline';
 import { FeatureTable } from '../../src/output/table';
 import '../../src/features';
-import { flowTotals, hasTool, liveSkipReason, readJsonlBins, sendUdp, sleep, startTcpdump, tmp, udpServer, waitUntil } from './util';
+import { flowTotals, hasTool, liveSkipReason, readJsonlBins, sendUdp, sleep, startTcpdump, tmp, udpServer } from './util';
 
 const skip = liveSkipReason();
 
@@ -43,8 +43,6 @@ test('UDP bursts of known sizes: packets and IP bytes per flow are exact, nothin
       await sendUdp(sizes.slice(0, 1000), server.port);
       await sleep(1200); // a pause: bins must close on the timer
       await sendUdp(sizes.slice(1000), server.port);
-      // Received by the socket = went through the packet taps: the capture has it.
-      await waitUntil(() => server.received() === sizes.length, 'the receiver');
     });
     const flows = flowTotals(rows);
     assert.equal(flows.size, 2, `two client sockets -> two flows, got ${[...flows.keys()]}`);
@@ -57,7 +55,6 @@ test('UDP bursts of known sizes: packets and IP bytes per flow are exact, nothin
     assert.equal(summary.records, sizes.length);
     assert.equal(summary.capture.delivered, sizes.length);
     assert.ok(summary.capture.batches >= 2);
-    assert.equal(server.received(), sizes.length);
   } finally {
     await server.close();
   }
@@ -68,7 +65,6 @@ test('a BPF filter applies: "udp port X" sees only that flow', { skip: skip ?? f
   try {
     const { rows, summary } = await live({ filter: `udp port ${a.port}` }, async () => {
       await Promise.all([sendUdp(new Array(200).fill(100), a.port), sendUdp(new Array(300).fill(100), b.port)]);
-      await waitUntil(() => a.received() === 200 && b.received() === 300, 'the receivers');
     });
     const flows = flowTotals(rows);
     assert.equal(flows.size, 1);
@@ -98,7 +94,6 @@ test('DNS answers from a local responder categorize later flows to the answered 
       c.send(dnsQuery('cdn.video.test', 0x1234), 53, '127.53.0.1');
       await got;
       await sendUdp(sizes, target.port, '127.0.0.77', c);
-      await waitUntil(() => target.received() === 50, 'the target');
       c.close();
     });
     const video = rows.filter((r) => r.service === 'video');
@@ -165,8 +160,7 @@ test('openLive: batches are PacketBatch-shaped; stats count what was captured; i
   assert.equal(cap.linkType, 1);
   const table = new FeatureTable('flow');
   const pipeline = new Pipeline({ bins: [10], sink: table });
-  const sending = sendUdp(new Array(500).fill(64), server.port)
-    .then(() => waitUntil(() => server.received() === 500, 'the receiver')).then(() => cap.stop());
+  const sending = sendUdp(new Array(500).fill(64), server.port).then(() => cap.stop());
   let max = 0, ok = true;
   for await (const b of cap) {
     max = Math.max(max, b.count);
@@ -187,6 +181,27 @@ test('openLive: batches are PacketBatch-shaped; stats count what was captured; i
 
   assert.throws(() => openLive({ iface: 'lo', filter: 'udp port' }), (e: unknown) => e instanceof LiveCaptureError && e.code === 'EFILTER' && /invalid BPF filter "udp port": .*syntax error/.test(e.message));
   assert.throws(() => openLive({ iface: 'nosuchif0' }), (e: unknown) => e instanceof LiveCaptureError && e.code === 'ENODEV' && /nosuchif0/.test(e.message));
+});
+
+test('a consumer slower than the link: the kernel drops, pcap_stats says so, the capture still ends cleanly', { skip: skip ?? false, timeout: 30000 }, async () => {
+  const server = await udpServer();
+  const cap = openLive({ iface: 'lo', filter: `udp port ${server.port}`, bufferSize: 256 << 10, batchSize: 128, slots: 2 });
+  const sent = 20000;
+  const sending = sendUdp(new Array(sent).fill(1000), server.port).then(() => sleep(300)).then(() => cap.stop());
+  let batches = 0;
+  for await (const b of cap) {
+    assert.ok(b.count <= 128);
+    batches++;
+    await sleep(10); // slow, but leaves the event loop to the sender
+  }
+  await sending;
+  const s = cap.stats();
+  await server.close();
+  assert.ok(s.dropped > 0, `kernel drops expected: ${JSON.stringify(s)}`);
+  assert.ok(s.delivered < sent);
+  assert.equal(s.delivered, s.captured, 'a graceful stop hands over everything the thread copied');
+  assert.equal(s.discarded, 0);
+  assert.ok(batches > 10);
 });
 
 test('native file reader: same records as readCaptureSync (nanosecond pcap, truncated records, batch boundaries)', { skip: skip ?? false }, () => {

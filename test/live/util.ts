@@ -55,9 +55,27 @@ export async function sendUdp(sizes: number[], port: number, host = '127.0.0.1',
     await Promise.all(sizes.slice(i, i + 50).map((s) => new Promise<void>((res, rej) => sock.send(Buffer.alloc(s, 0x61), port, host, (e) => (e ? rej(e) : res())))));
     await sleep(2);
   }
+  await settle(sock);
   const localPort = sock.address().port;
   if (!from) await new Promise<void>((r) => sock.close(() => r()));
   return { localPort };
+}
+
+/**
+ * Returns once what `sock` sent has gone through the receive path (and so through the packet
+ * taps): a marker datagram, sent after the data to another port, came back to a listener.
+ * The receiving socket itself may drop datagrams when its buffer is full; the taps never miss them.
+ */
+export async function settle(sock: Socket): Promise<void> {
+  const marker = await udpServer('127.0.0.1');
+  try {
+    for (let i = 0; i < 400 && marker.received() === 0; i++) {
+      sock.send(Buffer.alloc(1), marker.port, '127.0.0.1');
+      await sleep(25);
+    }
+  } finally {
+    await marker.close();
+  }
 }
 
 /** Rows of every JSON lines file in `dir` whose name starts with `bins-`. */
