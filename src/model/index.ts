@@ -15,3 +15,5 @@ export type { SweepOptions, SweepResult, SweepCell } from './sweep';
 export { paretoIndices, cheapestWithin, lowerIsBetter } from './pareto';
 export { trainModel, QoeModel, MODEL_FORMAT } from './model';
 export type { SavedModel, TrainOptions } from './model';
+export { InferenceSink } from './inferenceSink';
+export type { Prediction } from './inferenceSink';

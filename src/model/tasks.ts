@@ -37,18 +37,27 @@ export function startupBins(binSize: number, window = 10): number {
  */
 export function startupTask(rows: readonly Row[], labels: DatasetLabels, columns: readonly string[], binSize: number, window = 10): TaskData {
   const k = startupBins(binSize, window);
-  const byKey = new Map<string, { id: string; start: number; delay: number; service: string }>();
-  for (const s of labels.sessions) byKey.set(`${basename(s.capture)}|${s.client_ip}`, { id: s.session_id, start: s.start_ts, delay: s.startup_delay_s, service: s.service });
-  const perSession = new Map<string, { delay: number; bins: (Row | undefined)[] }>();
+  const byKey = new Map<string, { id: string; delay: number; service: string }>();
+  for (const s of labels.sessions) byKey.set(`${basename(s.capture)}|${s.client_ip}`, { id: s.session_id, delay: s.startup_delay_s, service: s.service });
+  // Index bins from the session's first bin (as the live inference sink does), not from
+  // start_ts: the service's first packet may come a little after the session's start.
+  const matched: { id: string; delay: number; start: number; r: Row }[] = [];
+  const first = new Map<string, number>();
   for (const r of rows) {
     if (Number(r.bin_size) !== binSize) continue;
     const s = byKey.get(`${basename(String(r.capture))}|${r.local_ip}`);
     if (!s || String(r.service).toLowerCase() !== s.service.toLowerCase() || !Number.isFinite(s.delay)) continue;
-    const idx = Math.round((Number(r.bin_start) - s.start) / binSize);
+    const start = Number(r.bin_start);
+    matched.push({ id: s.id, delay: s.delay, start, r });
+    first.set(s.id, Math.min(first.get(s.id) ?? Infinity, start));
+  }
+  const perSession = new Map<string, { delay: number; bins: (Row | undefined)[] }>();
+  for (const m of matched) {
+    const idx = Math.round((m.start - first.get(m.id)!) / binSize);
     if (idx < 0 || idx >= k) continue;
-    const e = perSession.get(s.id) ?? { delay: s.delay, bins: new Array<Row | undefined>(k) };
-    e.bins[idx] = r;
-    perSession.set(s.id, e);
+    const e = perSession.get(m.id) ?? { delay: m.delay, bins: new Array<Row | undefined>(k) };
+    e.bins[idx] = m.r;
+    perSession.set(m.id, e);
   }
   const wide: string[] = [];
   for (let b = 0; b < k; b++) for (const c of columns) wide.push(k === 1 ? c : `${c}@${b}`);
