@@ -80,8 +80,9 @@ class LiveCapture : public Napi::ObjectWrap<LiveCapture> {
     int st = pcap_activate(p_);
     if (st < 0) {
       std::string detail = pcap_geterr(p_);
-      std::string msg = std::string("cannot capture on ") + iface + ": " + pcap_statustostr(st);
-      if (!detail.empty()) msg += " (" + detail + ")";
+      std::string status = pcap_statustostr(st);
+      std::string msg = std::string("cannot capture on ") + iface + ": " + status;
+      if (!detail.empty() && detail != status) msg += " (" + detail + ")";
       const char* code = "EPCAP";
       if (st == PCAP_ERROR_NO_SUCH_DEVICE) code = "ENODEV";
       if (st == PCAP_ERROR_PERM_DENIED || st == PCAP_ERROR_PROMISC_PERM_DENIED) {

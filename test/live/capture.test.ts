@@ -204,6 +204,23 @@ test('a consumer slower than the link: the kernel drops, pcap_stats says so, the
   assert.ok(batches > 10);
 });
 
+test('breaking out of the loop closes the capture at once; the interface can be opened again', { skip: skip ?? false, timeout: 20000 }, async () => {
+  const server = await udpServer();
+  for (let round = 0; round < 2; round++) {
+    const cap = openLive({ iface: 'lo', filter: `udp port ${server.port}`, batchSize: 16 });
+    const sending = sendUdp(new Array(200).fill(10), server.port);
+    const t0 = Date.now();
+    let got = 0;
+    for await (const b of cap) { got += b.count; break; }
+    assert.ok(got > 0 && got <= 16);
+    assert.ok(Date.now() - t0 < 5000);
+    assert.equal(cap.stats().delivered, got);
+    await cap.close(); // idempotent
+    await sending;
+  }
+  await server.close();
+});
+
 test('native file reader: same records as readCaptureSync (nanosecond pcap, truncated records, batch boundaries)', { skip: skip ?? false }, () => {
   const w = new PcapWriter(null, 1, 200, true);
   for (let i = 0; i < 1000; i++) {
