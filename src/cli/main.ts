@@ -5,6 +5,7 @@ import { ConfigError } from '../config/config';
 import { extractCommand, extractHelp } from './extract';
 import { profileCommand, profileHelp, profileSummary } from './profile';
 import { liveCommand, liveHelp } from './live';
+import { trainCommand, trainHelp, sweepCommand, sweepHelp, reportCommand, reportHelp, inferCommand, inferHelp, datasetCommand, datasetHelp } from './model';
 
 type Command = { run: (argv: string[]) => Promise<number>; help: string; summary: string };
 
@@ -12,6 +13,11 @@ type Command = { run: (argv: string[]) => Promise<number>; help: string; summary
 export const commands: Record<string, Command> = {
   extract: { run: extractCommand, help: extractHelp, summary: 'captures -> per-flow / per-session feature bins (CSV, JSON lines, Parquet)' },
   profile: { run: profileCommand, help: profileHelp, summary: profileSummary },
+  dataset: { run: datasetCommand, help: datasetHelp, summary: 'generate labeled video sessions, or import Requet ones' },
+  train: { run: trainCommand, help: trainHelp, summary: 'train and save the QoE forests for one representation and bin size' },
+  sweep: { run: sweepCommand, help: sweepHelp, summary: 'accuracy vs cost for every representation x bin size' },
+  report: { run: reportCommand, help: reportHelp, summary: 'the main job: sweep + profile -> report/index.html' },
+  infer: { run: inferCommand, help: inferHelp, summary: 'predict resolution and startup delay on replayed captures' },
   live: { run: liveCommand, help: liveHelp, summary: 'collect features on a live interface into rotating files (libpcap addon)' },
 };
 
