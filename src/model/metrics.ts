@@ -1,5 +1,13 @@
 /** Classification and regression metrics, computed from scratch on plain arrays. */
 
+/** Error-like metrics, where lower is better (everything else: higher is better). */
+const LOWER_IS_BETTER = /^(mae|mse|rmse|mape|smape|rmsle|msle|medae|log_?loss|loss|error|err)$|(_error|_err|_loss|_mae|_rmse|_mse)$/i;
+
+/** True when smaller values of `metric` are better (mae, rmse, ..., *_error). */
+export function lowerIsBetter(metric: string): boolean {
+  return LOWER_IS_BETTER.test(metric);
+}
+
 export interface ClassificationMetrics {
   accuracy: number;
   precision_macro: number;

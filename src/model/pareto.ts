@@ -1,7 +1,6 @@
-/** Metrics where lower is better (errors); everything else is maximized. */
-export function lowerIsBetter(metric: string): boolean {
-  return /^(mae|rmse|mse|error|loss)/i.test(metric);
-}
+import { lowerIsBetter } from './metrics';
+
+export { lowerIsBetter };
 
 /**
  * Indices of the points on the Pareto front of (cost: lower is better, score: higher is

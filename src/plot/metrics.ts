@@ -1,21 +1,17 @@
-/** Error-like metrics, where lower is better (everything else: higher is better). */
-const LOWER_IS_BETTER = /^(mae|mse|rmse|mape|smape|rmsle|msle|medae|log_?loss|loss|error|err)$|(_error|_err|_loss|_mae|_rmse|_mse)$/i;
+import { lowerIsBetter } from '../model/metrics';
 
-/** True when smaller values of `metric` are better (mae, rmse, ..., *_error). */
-export function lowerIsBetter(metric: string): boolean {
-  return LOWER_IS_BETTER.test(metric);
-}
+export { lowerIsBetter };
 
 /** The three systems costs of a representation (Traffic Refinery §4). */
 export type CostKind = 'state_bytes' | 'ns_per_packet' | 'storage_bytes_per_hour';
 
 const COST_LABEL: Record<string, string> = {
-  state_bytes: 'State per flow (bytes)',
+  state_bytes: 'State (bytes)',
   ns_per_packet: 'Processing (ns per packet)',
   storage_bytes_per_hour: 'Storage (bytes per hour)',
 };
 
-/** Axis label of a cost column, e.g. `state_bytes_median` -> "State per flow (bytes), median". */
+/** Axis label of a cost column, e.g. `state_bytes_median` -> "State (bytes), median". */
 export function costLabel(cost: string, column: string): string {
   const base = COST_LABEL[cost] ?? cost.replace(/_/g, ' ');
   const suffix = column.startsWith(`${cost}_`) ? column.slice(cost.length + 1).replace(/_/g, ' ') : '';

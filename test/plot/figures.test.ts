@@ -23,7 +23,7 @@ test('accuracyVsCost: one trace per bin plus the Pareto front, log x axis, label
   const xs = front.x as number[], ys = front.y as number[];
   for (let i = 1; i < xs.length; i++) { assert.ok(xs[i] > xs[i - 1]); assert.ok(ys[i] > ys[i - 1]); }
   assert.deepEqual(front.text, ['network, 2 s', 'network, 10 s', 'network+app, 2 s', 'network+app, 10 s', 'all, 10 s']); // all@2 s ties network+app@10 s at 0.72 but costs more
-  assert.match(JSON.stringify(fig.layout.xaxis), /State per flow \(bytes\), median/);
+  assert.match(JSON.stringify(fig.layout.xaxis), /State \(bytes\), median/);
 });
 
 test('accuracyVsCost: per representation, error metrics minimized, linear axis, costs resolved by suffix', () => {
