@@ -110,7 +110,7 @@ export function normalizeConfig(input: unknown, source = '(inline config)'): Ref
     services,
     catchAll,
     flowEvictSeconds: (raw.FlowCache?.EvictTime ?? 600 * NS) / NS,
-    flowCleanupSeconds: (raw.FlowCache?.CleanupTime ?? 1 * NS) / NS,
+    flowCleanupSeconds: (raw.FlowCache?.CleanupTime ?? 30 * NS) / NS,
     maxFlows: raw.FlowCache?.MaxFlows ?? 0,
     dnsEvictSeconds: (raw.DNSCache?.EvictTime ?? 600 * NS) / NS,
     bins: [...new Set(raw.Bins ?? [10])].sort((a, b) => a - b),

@@ -71,17 +71,32 @@ export class FeatureTable implements RowSink {
     } else {
       n.get('flows')!.push(r.flows);
     }
-    // Feature columns of other services stay NaN for this row.
-    const cols = r.columns, vals = r.values;
+    // Feature columns of other services stay NaN for this row. A service's column list is
+    // the same array for all its rows: its target columns (and the ones it lacks) are cached.
+    const vals = r.values;
+    const plan = this.planFor(r.columns);
+    for (let i = 0; i < plan.targets.length; i++) plan.targets[i].push(vals[i]);
+    for (let i = 0; i < plan.missing.length; i++) plan.missing[i].push(NaN);
     const seen = this.length + 1;
-    for (let i = 0; i < cols.length; i++) {
-      let col = n.get(cols[i]);
-      if (!col) { this.addColumn(cols[i]); col = n.get(cols[i])!; }
-      col.push(vals[i]);
-    }
-    for (const col of n.values()) if (col.length < seen) col.push(NaN);
     if (this.keepRaw) this.raw.push(r.raw ? { ...r.raw } : null);
     this.length = seen;
+  }
+
+  private plans = new Map<readonly string[], { targets: Float64Column[]; missing: Float64Column[]; version: number }>();
+  private columnsVersion = 0;
+
+  /** The columns a row with these feature columns writes, and the numeric ones it leaves NaN. */
+  private planFor(cols: readonly string[]): { targets: Float64Column[]; missing: Float64Column[] } {
+    let plan = this.plans.get(cols);
+    if (plan && plan.version === this.columnsVersion) return plan;
+    for (const c of cols) if (!this.numbers.has(c)) this.addColumn(c);
+    const targets = cols.map((c) => this.numbers.get(c)!);
+    const own = new Set(targets);
+    const meta = new Set<string>(this.metaColumns);
+    const missing = [...this.numbers].filter(([name, col]) => !own.has(col) && !meta.has(name)).map(([, col]) => col);
+    plan = { targets, missing, version: this.columnsVersion };
+    this.plans.set(cols, plan);
+    return plan;
   }
 
   /** Appends every row of `other` (same level); columns missing on either side become NaN/''. */
@@ -156,6 +171,7 @@ export class FeatureTable implements RowSink {
     }
     if (e.raw) t.raw.push(...e.raw);
     t.length = e.length;
+    t.columnsVersion++;
     return t;
   }
 
@@ -181,6 +197,7 @@ export class FeatureTable implements RowSink {
       for (const i of order) col.push(vals[i]);
       this.numbers.set(k, col);
     }
+    this.columnsVersion++;
     if (this.raw.length) {
       const raw = order.map((i) => this.raw[i]);
       this.raw.length = 0;
@@ -191,6 +208,7 @@ export class FeatureTable implements RowSink {
 
   private addColumn(name: string): void {
     this.columns.push(name);
+    this.columnsVersion++;
     if (STRING_META.has(name)) this.strings.set(name, new Array<string>(this.length).fill(''));
     else {
       const col = new Float64Column(Math.max(256, this.length));

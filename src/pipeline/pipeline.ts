@@ -11,6 +11,7 @@ import { getFeature } from '../features/registry';
 import type { FeatureClass, FeatureDefinition } from '../features/api';
 import { BinRow, RowSink, protocolName } from './rows';
 import { RunStats } from './stats';
+import { BinHeap } from './binHeap';
 import { installDefaultSniExtractors } from '../services/sni';
 
 export interface PipelineOptions {
@@ -75,6 +76,8 @@ export class Pipeline {
   private readonly sweepEvery: number;
   private readonly maxFlows: number;
   private readonly evictSeconds: number;
+  /** Open bins by end time: the sweep closes the due ones without scanning every unit. */
+  private readonly due = new BinHeap();
   /** Session level with a class that wants the client's other traffic (e.g. SessionCounters). */
   private readonly feedsOthers: boolean;
   /** Client address -> small integer, and per flow its client's id (session level). */
@@ -258,7 +261,10 @@ export class Pipeline {
         if (this.dirty[idx]) this.emit(unit, b);
         this.binStart[idx] = start + Math.floor((ts - start) / size) * size;
       }
-      this.dirty[idx] = 1;
+      if (this.dirty[idx] === 0) {
+        this.dirty[idx] = 1;
+        this.due.push(this.binStart[idx] + size, unit, b);
+      }
       const set = rt.sets[b];
       for (let c = 0; c < set.length; c++) set[c].addPacket(p, unit);
     }
@@ -281,7 +287,10 @@ export class Pipeline {
           if (this.dirty[idx]) this.emit(sid, b);
           this.binStart[idx] = start + Math.floor((ts - start) / size) * size;
         }
-        this.dirty[idx] = 1;
+        if (this.dirty[idx] === 0) {
+          this.dirty[idx] = 1;
+          this.due.push(this.binStart[idx] + size, sid, b);
+        }
         for (let c = 0; c < others.length; c++) others[c].addOtherPacket!(p, sid);
       }
     }
@@ -396,13 +405,13 @@ export class Pipeline {
 
   private sweep(now: number): void {
     this.nextSweep = now + this.sweepEvery;
-    const nb = this.nb, high = this.level === 'flow' ? this.flows.highWater : this.sessions.highWater;
-    for (let u = 0; u < high; u++) {
-      if (!this.unitActive[u]) continue;
-      for (let b = 0; b < nb; b++) {
-        const idx = u * nb + b;
-        if (this.dirty[idx] && now >= this.binStart[idx] + this.bins[b]) this.emit(u, b);
-      }
+    const nb = this.nb, due = this.due;
+    while (due.size > 0 && due.peekEnd() <= now) {
+      const end = due.peekEnd(), u = due.topUnit, b = due.topBin;
+      due.pop();
+      const idx = u * nb + b;
+      // Stale entries: the bin was already emitted, or its unit ended or was reused.
+      if (this.unitActive[u] && this.dirty[idx] && this.binStart[idx] + this.bins[b] === end) this.emit(u, b);
     }
     if (now >= this.nextEvict) {
       if (this.nextEvict !== -Infinity) {

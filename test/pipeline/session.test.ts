@@ -44,4 +44,6 @@ test('session rows: a client x service, summed over its flows, with the client\'
   const zoom = rows.filter((r) => r.service === 'Zoom');
   assert.equal(zoom.length, 1);
   assert.equal(zoom[0]['PacketCounters.InPackets'], 10);
+  assert.ok(Number.isNaN(zoom[0]['SessionCounters.KbpsDw']), 'a class the service does not collect is NaN in its rows');
+  assert.equal(nf[0].bin_size, 10, 'identifying numeric columns are never overwritten with NaN');
 });
