@@ -74,28 +74,31 @@ export class FlowTable {
   lookup(p: Packet): number {
     const k = this.scratch;
     const b = p.buf;
-    // Load both addresses as big-endian words; IPv4 uses the first word only.
-    const words = p.ipVersion === 6 ? 4 : 1;
     let s = p.srcAddr, d = p.dstAddr;
-    for (let w = 0; w < 4; w++) {
-      if (w < words) {
+    let sp = p.srcPort, dp = p.dstPort;
+    let forward: boolean;
+    if (p.ipVersion === 4) {
+      // IPv4 fast path: one word per address; the other address words are zero.
+      let a = (b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3];
+      let c = (b[d] << 24) | (b[d + 1] << 16) | (b[d + 2] << 8) | b[d + 3];
+      // Canonical order on (address, port), signed words: any consistent total order will do.
+      forward = a < c || (a === c && sp <= dp);
+      if (!forward) { const t = a; a = c; c = t; const u = sp; sp = dp; dp = u; }
+      k[0] = a; k[1] = 0; k[2] = 0; k[3] = 0; k[4] = c; k[5] = 0; k[6] = 0; k[7] = 0;
+    } else {
+      for (let w = 0; w < 4; w++) {
         k[w] = (b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3];
         k[4 + w] = (b[d] << 24) | (b[d + 1] << 16) | (b[d + 2] << 8) | b[d + 3];
         s += 4; d += 4;
-      } else {
-        k[w] = 0; k[4 + w] = 0;
       }
-    }
-    let sp = p.srcPort, dp = p.dstPort;
-    // Canonical order: compare (address, port) of source and destination (signed words:
-    // any consistent total order will do).
-    let cmp = 0;
-    for (let w = 0; w < 4 && cmp === 0; w++) cmp = k[w] < k[4 + w] ? -1 : k[w] > k[4 + w] ? 1 : 0;
-    if (cmp === 0) cmp = sp < dp ? -1 : sp > dp ? 1 : 0;
-    const forward = cmp <= 0;
-    if (!forward) {
-      for (let w = 0; w < 4; w++) { const t = k[w]; k[w] = k[4 + w]; k[4 + w] = t; }
-      const t = sp; sp = dp; dp = t;
+      let cmp = 0;
+      for (let w = 0; w < 4 && cmp === 0; w++) cmp = k[w] < k[4 + w] ? -1 : k[w] > k[4 + w] ? 1 : 0;
+      if (cmp === 0) cmp = sp < dp ? -1 : sp > dp ? 1 : 0;
+      forward = cmp <= 0;
+      if (!forward) {
+        for (let w = 0; w < 4; w++) { const t = k[w]; k[w] = k[4 + w]; k[4 + w] = t; }
+        const t = sp; sp = dp; dp = t;
+      }
     }
     k[8] = (sp << 16) | dp;
     k[9] = p.protocol | (p.ipVersion << 8);
