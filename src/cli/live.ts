@@ -1,3 +1,7 @@
+import { createWriteStream, mkdirSync, WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { QoeModel } from '../model/model';
+import { InferenceSink } from '../model/inferenceSink';
 import { resolveConfig } from '../pipeline/extract';
 import { isLiveError } from '../capture/live';
 import { runLive } from '../live/run';
@@ -25,6 +29,7 @@ Ctrl-C / SIGTERM or after --duration: open bins are flushed and files completed.
   --snaplen BYTES     bytes kept per packet (default 262144)
   --buffer MB         kernel capture buffer (default 32)
   --no-promisc        do not put the interface in promiscuous mode
+  --model FILE      predict resolution / startup delay per session bin in real time (predictions.jsonl)
   --raw               JSON lines only: add raw per-bin class data (e.g. segment lists)
   --quiet             no progress or summary on stderr`;
 
@@ -43,6 +48,7 @@ export async function liveCommand(argv: string[]): Promise<number> {
     filter: { type: 'string' }, duration: { type: 'string' }, out: { type: 'string' }, rotate: { type: 'string' },
     format: { type: 'string' }, stats: { type: 'string' }, snaplen: { type: 'string' }, buffer: { type: 'string' },
     'no-promisc': { type: 'boolean' }, raw: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    model: { type: 'string' },
   });
   if (values.help) { console.log(liveHelp); return 0; }
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -62,11 +68,22 @@ export async function liveCommand(argv: string[]): Promise<number> {
   const quiet = !!values.quiet;
   const log = (s: string) => { if (!quiet) process.stderr.write(s + '\n'); };
   const tty = !quiet && process.stderr.isTTY;
+  // Real-time inference: a saved model predicts every closed session bin as it is emitted.
+  let inference: InferenceSink | undefined;
+  let predictions: WriteStream | undefined;
+  if (values.model) {
+    const model = QoeModel.load(String(values.model));
+    model.checkConfig(config, bins ?? config.bins);
+    if (level !== 'session') throw new UsageError('--model needs session rows: use --level session (or Level: "session" in the config)');
+    mkdirSync(out, { recursive: true });
+    predictions = createWriteStream(join(out, 'predictions.jsonl'), { flags: 'a' });
+    inference = new InferenceSink(model, (p) => predictions!.write(JSON.stringify(p) + '\n'));
+  }
 
   try {
     const summary = await runLive({
       iface, config, bins, level, filter: values.filter as string | undefined, duration, out, rotateSeconds,
-      format: format as OutputFormat, statsSeconds, raw: !!values.raw,
+      format: format as OutputFormat, statsSeconds, raw: !!values.raw, sinks: inference ? [inference] : [],
       capture: { snaplen, bufferSize: bufferMb ? Math.round(bufferMb * (1 << 20)) : undefined, promisc: !values['no-promisc'] },
       onStart: (i) => log(`refinery live: capturing on ${i.iface}${values.filter ? ` (filter "${values.filter}")` : ''} -> ${i.out}; Ctrl-C to stop`),
       onStats: (r) => {
@@ -80,6 +97,11 @@ export async function liveCommand(argv: string[]): Promise<number> {
       `libpcap received ${c.received}, dropped ${c.dropped}, interface dropped ${c.ifDropped}`);
     for (const f of summary.files) log(`  ${f.path}  ${f.rows} rows`);
     log(`  ${summary.statsFile}`);
+    if (inference && predictions) {
+      await new Promise<void>((res) => predictions!.end(res));
+      const l = inference.latency();
+      log(`  ${join(out, 'predictions.jsonl')}: ${l.count} predictions, latency from a bin's emission to its prediction mean ${l.mean.toFixed(3)} ms, max ${l.max.toFixed(3)} ms`);
+    }
     return 0;
   } catch (e) {
     if (isLiveError(e)) {

@@ -7,6 +7,8 @@ import { profileCommand, profileHelp, profileSummary } from './profile';
 import { liveCommand, liveHelp } from './live';
 import { trainCommand, trainHelp, sweepCommand, sweepHelp, reportCommand, reportHelp, inferCommand, inferHelp, datasetCommand, datasetHelp } from './model';
 
+const USER_ERRORS = new Set(['ModelError', 'CsvError', 'RequetFormatError', 'NativeUnavailableError', 'LiveCaptureError', 'ConfigError', 'CaptureError']);
+
 type Command = { run: (argv: string[]) => Promise<number>; help: string; summary: string };
 
 /** Sub-commands; each is a thin layer over a library call. */
@@ -40,7 +42,8 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(rest);
   } catch (e) {
     if (e instanceof UsageError) { console.error(`refinery ${name}: ${e.message}\n\n${cmd.help}`); return 1; }
-    if (e instanceof ConfigError || e instanceof CaptureError) { console.error(`refinery ${name}: ${e.message}`); return 2; }
+    // Problems with the user's inputs are said plainly, without a stack trace.
+    if (e instanceof ConfigError || e instanceof CaptureError || USER_ERRORS.has((e as Error)?.name)) { console.error(`refinery ${name}: ${(e as Error).message}`); return 2; }
     const err = e as NodeJS.ErrnoException;
     if (err && (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR')) { console.error(`refinery ${name}: ${err.message}`); return 2; }
     console.error(`refinery ${name}: ${err?.stack ?? String(e)}`);

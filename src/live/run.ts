@@ -1,3 +1,4 @@
+import type { RowSink } from '../pipeline/rows';
 import { join } from 'node:path';
 import type { PacketBatch } from '../capture/batch';
 import { openLive, LiveOptions, LiveStats } from '../capture/live';
@@ -59,6 +60,8 @@ export interface LiveRunOptions {
   onStart?: (info: { iface: string; linkType: number | undefined; out: string; statsFile: string }) => void;
   /** Packet source instead of opening `iface` (tests, other capture back ends). */
   source?: LiveSource;
+  /** More sinks fed every closed bin besides the rotating files (e.g. real-time inference). */
+  sinks?: RowSink[];
 }
 
 export interface LiveSummary {
@@ -101,7 +104,12 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveSummary> {
   const statsFile = join(opts.out, 'capture-stats.jsonl');
   try {
     sink = new RotatingSink({ dir: opts.out, level, format: opts.format ?? 'jsonl', rotateSeconds: opts.rotateSeconds ?? 60, raw: opts.raw });
-    pipeline = new Pipeline({ config, bins: opts.bins, level, capture: opts.iface, sink, raw: opts.raw });
+    const extra = opts.sinks ?? [];
+    const tee: RowSink = extra.length === 0 ? sink : {
+      begin: (cols) => { sink.begin(cols); for (const x of extra) x.begin?.(cols); },
+      row: (r) => { sink.row(r); for (const x of extra) x.row(r); },
+    };
+    pipeline = new Pipeline({ config, bins: opts.bins, level, capture: opts.iface, sink: tee, raw: opts.raw });
     statsWriter = new CaptureStatsWriter(statsFile, t0);
   } catch (e) {
     await source.close();
@@ -173,6 +181,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveSummary> {
     writeStats(true);
     statsWriter.close();
     await sink.end();
+    for (const x of opts.sinks ?? []) await x.end?.();
   } catch (e) {
     failure ??= e;
   } finally {

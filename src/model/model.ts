@@ -11,6 +11,11 @@ import { toMatrix, Row } from './matrix';
 
 export const MODEL_FORMAT = 'traffic-refinery/qoe-model';
 
+/** A model that cannot be read, or cannot run on a config: a user's problem, said plainly. */
+export class ModelError extends Error {
+  override readonly name = 'ModelError';
+}
+
 /** A trained model as saved: what it needs to run on live or replayed bins. */
 export interface SavedModel {
   format: typeof MODEL_FORMAT;
@@ -76,12 +81,12 @@ export class QoeModel {
     try {
       json = JSON.parse(readFileSync(path, 'utf8')) as SavedModel;
     } catch (e) {
-      throw new Error(`${path}: cannot read model: ${(e as Error).message}`);
+      throw new ModelError(`${path}: cannot read model: ${(e as Error).message}`);
     }
     try {
       return new QoeModel(json);
     } catch (e) {
-      throw new Error(`${path}: ${(e as Error).message}`);
+      throw new ModelError(`${path}: ${(e as Error).message}`);
     }
   }
 
@@ -104,7 +109,7 @@ export class QoeModel {
       if (missing.length) problems.push(`service ${s.name} does not collect ${missing.join(', ')}`);
     }
     if (problems.length) {
-      throw new Error(`model trained on representation "${this.saved.representation}" (${this.saved.classes.join(', ')}, ${this.saved.bin} s bins) cannot run on this config: ${problems.join('; ')}`);
+      throw new ModelError(`model trained on representation "${this.saved.representation}" (${this.saved.classes.join(', ')}, ${this.saved.bin} s bins) cannot run on this config: ${problems.join('; ')}`);
     }
   }
 
