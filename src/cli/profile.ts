@@ -28,6 +28,8 @@ config's own sets and the presets), and measures its systems cost:
                            next to the given summary file, named <stem>.state.csv, ...)
   --no-heap                skip the heap measurement (faster)
   --heap-samples N         heap readings per run, at most about N (default 24)
+  --iface IF --duration S  profile live traffic of an interface for S seconds instead of files
+  --filter BPF             with --iface: a capture filter
   --quiet                  print nothing but errors`;
 
 /** Output paths for the four tables: a folder, or a summary .csv with its siblings. */
@@ -99,9 +101,19 @@ export async function profileCommand(argv: string[]): Promise<number> {
     config: { type: 'string' }, bins: { type: 'string' }, level: { type: 'string' }, out: { type: 'string' },
     classes: { type: 'string' }, representations: { type: 'string' }, 'no-heap': { type: 'boolean' },
     'heap-samples': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    iface: { type: 'string' }, duration: { type: 'string' }, filter: { type: 'string' },
   });
   if (values.help) { console.log(profileHelp); return 0; }
-  if (positionals.length === 0) throw new UsageError('profile: give at least one capture file');
+  let source: AsyncIterable<import('../capture/batch').PacketBatch> | undefined;
+  if (values.iface) {
+    // Live mode: every class and representation sees the same packets, side by side, once.
+    const seconds = Number(values.duration ?? 10);
+    if (!(seconds > 0)) throw new UsageError(`--duration: expected positive seconds (got "${String(values.duration)}")`);
+    const { openLive } = require('../capture/live') as typeof import('../capture/live');
+    const live = openLive({ iface: String(values.iface), filter: values.filter as string | undefined });
+    setTimeout(() => { void live.stop(); }, seconds * 1000).unref();
+    source = live;
+  } else if (positionals.length === 0) throw new UsageError('profile: give at least one capture file (or --iface IF --duration S)');
   if (positionals.includes('-')) throw new UsageError('profile: captures are read once per class: give files, not standard input');
   const list = (s: unknown) => (typeof s === 'string' ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
   const heapSamples = values['heap-samples'] !== undefined ? Number(values['heap-samples']) : undefined;
@@ -111,7 +123,7 @@ export async function profileCommand(argv: string[]): Promise<number> {
   let tables: ProfileTables;
   try {
     tables = await profileTables({
-      captures: positionals, config, bins: parseBins(values.bins as string | undefined),
+      ...(source ? { source } : { captures: positionals }), config, bins: parseBins(values.bins as string | undefined),
       level: parseLevel(values.level as string | undefined), classes: list(values.classes), representations: list(values.representations),
       heap: !values['no-heap'], heapSamples,
       onProgress: (p) => progress.update(Math.round(p.fraction * 1000), 1000, `${p.phase} ${p.run}`),
