@@ -142,6 +142,23 @@ function statePerFlow(path: string) {
   printTable('State per flow (typed arrays sized by capacity; peak over the run)', rows);
 }
 
+/** Per-class cost of addPacket on the merge (the profiler's calibrated blocks), and the ratio to PacketCounters. */
+async function perClass(path: string) {
+  const { profileTables } = require('../src/profile') as typeof import('../src/profile');
+  const t = await profileTables({
+    captures: path, config: serviceConfig(['all'], [2, 10, 60]), bins: [2, 10, 60], heap: false,
+    classes: ['PacketCounters', 'PacketTimes', 'TCPCounters', 'LatencyCounters', 'VideoSegments', 'SessionCounters'],
+    representations: ['network', 'transport', 'application', 'all'],
+  });
+  const base = t.summary.rows.find((r) => r.feature_class === 'PacketCounters');
+  const b = base ? Number(base.ns_per_packet_mean) : NaN;
+  printTable('Per class on the merge, bins [2,10,60] (ns per packet, all three bin sizes; profiler blocks)', t.summary.rows.map((r) => ({
+    class: r.feature_class, layer: r.layer, 'ns/pkt mean': fmt(Number(r.ns_per_packet_mean), 1), 'ns/pkt median': fmt(Number(r.ns_per_packet_median), 1),
+    'vs PacketCounters (mean)': fmt(Number(r.ns_per_packet_mean) / b), 'state median B': Math.round(Number(r.state_bytes_median)),
+  })));
+  console.log(`timing overhead subtracted: ${t.notes.overhead_ns.toFixed(1)} ns/call`);
+}
+
 async function bigCapture(path: string) {
   const src = readFileSync(path);
   const target = bigGb * 1024 ** 3;
@@ -193,6 +210,7 @@ async function main() {
   await throughput(path, records);
   flowTableCosts();
   statePerFlow(path);
+  await perClass(path);
   if (!quick) await bigCapture(path);
 }
 
