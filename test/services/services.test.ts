@@ -154,3 +154,33 @@ test('a bad config names the field, the value and what was expected', () => {
   bad({ Services: [{ Name: 'x', Collect: [] }] }, /Services\.0\.Collect/);
   bad({ Services: [{ Name: 'a', Collect: ['PacketCounters'] }, { Name: 'a', Collect: ['PacketCounters'] }] }, /defined twice/);
 });
+
+test('Google QUIC: the SNI of a clear-text CHLO categorizes the flow; malformed tag tables give nothing', () => {
+  const { gquicChloSni } = require('../../src/services/gquic') as typeof import('../../src/services/gquic');
+  const host = 'r4---sn-ab5l6nze.googlevideo.com';
+  const le16 = (v: number) => [v & 0xff, v >> 8];
+  const le32 = (v: number) => [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >>> 24];
+  const pad = 10;
+  const chlo = [...Buffer.from('CHLO'), ...le16(2), 0, 0, ...Buffer.from('PAD\0'), ...le32(pad), ...Buffer.from('SNI\0'), ...le32(pad + host.length),
+    ...new Array(pad).fill(0x2d), ...Buffer.from(host)];
+  const header = [0x0d, 1, 2, 3, 4, 5, 6, 7, 8, ...Buffer.from('Q043'), 0x01, ...new Array(12).fill(0), 0xa0, 0x01, ...le16(chlo.length)];
+  const payload = Uint8Array.from([...header, ...chlo]);
+  assert.equal(gquicChloSni(payload, 0, payload.length), host);
+  const broken = payload.slice(); broken[header.length + 16 + 4] = 0xff; // SNI end offset below the previous one... out of range
+  assert.equal(gquicChloSni(broken, 0, broken.length), null);
+  for (let cut = 0; cut < payload.length; cut++) gquicChloSni(payload, 0, cut); // never throws
+
+  const config = normalizeConfig({ Services: [{ Name: 'Youtube', Filter: { DomainsString: ['googlevideo.com'] }, Collect: ['PacketCounters'] }] });
+  const table = new FeatureTable('flow');
+  const p = new Pipeline({ config, bins: [10], sink: table });
+  const { udp4Frame } = require('../../src/datasets/packets') as typeof import('../../src/datasets/packets');
+  p.processBatch(batchOf([
+    { ts: 5, data: udp4Frame('192.168.1.9', '172.217.1.1', 50123, 443, payload) },
+    { ts: 5.02, data: udp4Frame('172.217.1.1', '192.168.1.9', 443, 50123, new Uint8Array(1200)) },
+  ]));
+  p.finish();
+  const rows = table.toRows();
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].service, 'Youtube');
+  assert.equal(rows[0].categorized_by, 'quic-sni');
+});
