@@ -29,7 +29,6 @@ export interface DataFrameLike {
   columns: string[];
   values: unknown[][] | unknown[];
   shape: number[];
-  constructor: new (data: unknown, options?: { columns?: string[] }) => DataFrameLike;
 }
 
 export interface LabelBinsOptions {
@@ -92,7 +91,8 @@ export function labelBins(rows: FeatureRow[] | DataFrameLike, labels: DatasetLab
   const { table, dropped } = labelRows(input, data, o);
   if (isDataFrame(rows)) {
     const outCols = [...columns.filter((c) => !(LABEL_BIN_COLUMNS as readonly string[]).includes(c)), ...LABEL_BIN_COLUMNS];
-    const Ctor = rows.constructor;
+    // The result is built with the input's own class, so this module never loads danfojs.
+    const Ctor = (rows as unknown as { constructor: new (data: unknown, options?: { columns?: string[] }) => DataFrameLike }).constructor;
     const df = table.length
       ? new Ctor(table.map((r) => { const x: FeatureRow = {}; for (const c of outCols) x[c] = c === 'resolution' && r[c] === null ? NaN : r[c]; return x; }), { columns: outCols })
       : new Ctor([], { columns: outCols });

@@ -53,14 +53,14 @@ export interface DatasetFeatures {
  */
 export async function extractDataset(o: {
   dataset: DatasetSource; classes: readonly string[]; bins: readonly number[]; config?: RefineryConfig;
-  workers?: number | 'auto'; limit?: number; onProgress?: (p: ExtractProgress) => void;
+  workers?: number | 'auto'; workerModules?: string[]; limit?: number; onProgress?: (p: ExtractProgress) => void;
 }): Promise<DatasetFeatures> {
   const labels = loadLabels(o.dataset);
   const sessions = o.limit ? labels.sessions.slice(0, o.limit) : labels.sessions;
   const config = o.config ?? datasetConfig(labels, o.classes, o.bins);
   const captures = [...new Set(sessions.map((s) => capturePath(labels, s)))];
   const t0 = performance.now();
-  const r = await extractTable({ captures, config, bins: [...o.bins], level: 'session', workers: o.workers, onProgress: o.onProgress });
+  const r = await extractTable({ captures, config, bins: [...o.bins], level: 'session', workers: o.workers, workerModules: o.workerModules, onProgress: o.onProgress });
   if (r.errors.length) throw new Error(`dataset captures failed:\n${r.errors.map((e) => e.message).join('\n')}`);
   const used = { ...labels, sessions };
   return {

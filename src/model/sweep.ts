@@ -5,7 +5,8 @@ import { loadDanfo } from '../output/table';
 import type { ExtractProgress } from '../pipeline/extract';
 import { DEFAULT_REPRESENTATIONS, DEFAULT_SWEEP_BINS, representationClasses, representationColumns } from './representation';
 import { extractDataset, DatasetSource, DatasetFeatures } from './dataset';
-import { resolutionTask, startupTask, TaskData } from './tasks';
+import { resolutionTask, startupTask, subset, TaskData } from './tasks';
+import { groupKFold } from './cv';
 import { crossValidate, fitForest, permutationImportance, ModelOptions, TaskKind, Importance, CvResult } from './evaluate';
 import { paretoIndices, cheapestWithin, lowerIsBetter } from './pareto';
 import type { Row } from './matrix';
@@ -17,6 +18,8 @@ export interface SweepOptions extends ModelOptions {
   tasks?: TaskKind[];
   /** Worker threads for reading captures (default auto). */
   workers?: number | 'auto';
+  /** Modules the capture workers require first (where users' feature classes register). */
+  workerModules?: string[];
   /** Use only the first N sessions (quick runs). */
   limit?: number;
   /** State/CPU costs per representation (rows with `feature_class` = representation), e.g. profile().summary rows. */
@@ -70,7 +73,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const tasks = o.tasks ?? ['resolution', 'startup'];
   const classes = [...new Set(reps.flatMap(representationClasses))];
   const features = await extractDataset({
-    dataset: o.dataset, classes, bins, config: o.config, workers: o.workers, limit: o.limit,
+    dataset: o.dataset, classes, bins, config: o.config, workers: o.workers, workerModules: o.workerModules, limit: o.limit,
     onProgress: (p: ExtractProgress) => o.onProgress?.({ phase: 'extract', done: p.index + (p.fileBytes ? p.bytesRead / p.fileBytes : 0), total: p.total, label: p.capture }),
   });
   const available = features.table.columns;
@@ -97,8 +100,10 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
           metrics: cv.metrics, std: cv.std, costs: costsFor(costs, rep, features, binRows, cols), confusion: cv.confusion,
         });
         if (task === 'resolution' && o.importanceBin === bin) {
-          const f = await fitForest(task, data, o);
-          importance[rep] = permutationImportance(task, f, data, { seed: o.seed });
+          // Out of fold: fit without one fold's sessions, permute on those sessions only.
+          const fold = groupKFold(data.groups, o.folds ?? 5, o.seed ?? 1)[0];
+          const f = await fitForest(task, subset(data, fold.train), o);
+          importance[rep] = permutationImportance(task, f, subset(data, fold.test), { seed: o.seed });
         }
       }
     }

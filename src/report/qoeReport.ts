@@ -77,7 +77,8 @@ export function writeQoeReport(dir: string, input: QoeReportInput): string {
     if (detail.length) sections.push({ heading: 'The recommended representation', figures: detail });
   }
   if (input.profile) {
-    const state = input.profile.state.rows.filter((r) => r.method === 'self');
+    // Each run's own class (or representation) only: a run's rows also list its parts and the flow table.
+    const state = input.profile.state.rows.filter((r) => r.method === 'self' && r.feature_class === r.run);
     sections.push({
       heading: 'Systems cost per feature class',
       text: 'Each class alone over the same packets, then each representation; state from the classes\' own accounting, processing from calibrated blocks of addPacket calls.',

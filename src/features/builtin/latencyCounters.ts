@@ -52,7 +52,7 @@ export class LatencyCounters implements FeatureClass {
     { name: 'OutstandingDropped', unit: 'segments', description: 'outstanding TCP segments forgotten unacknowledged (per-flow cap maxOutstanding, or a sequence jump above 2^30)' },
   ];
 
-  private readonly s = new UnitState(STRIDE, 64);
+  private readonly s = new UnitState(STRIDE);
   private readonly tracker: TcpTracker;
   private readonly level: 'flow' | 'session';
   /** Per flow: time of the first unanswered UDP request, NaN when none. */

@@ -30,7 +30,7 @@ export class SessionCounters implements FeatureClass {
     { name: 'OtherKbpsDw', unit: 'kbit/s', description: 'downstream throughput of the same client\'s traffic outside the service (NaN until the pipeline feeds it)' },
   ];
 
-  private readonly s = new UnitState(STRIDE, 64);
+  private readonly s = new UnitState(STRIDE);
   /** Set once the pipeline has fed any packet of other traffic. */
   private otherFed = false;
 

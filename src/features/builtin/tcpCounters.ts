@@ -65,7 +65,7 @@ export class TCPCounters implements FeatureClass {
     { name: 'BadWscale', unit: 'packets', description: 'SYNs offering a window scale above 14 (clamped to 14)' },
   ];
 
-  private readonly s = new UnitState(STRIDE, 64);
+  private readonly s = new UnitState(STRIDE);
   private readonly tracker: TcpTracker;
   private readonly level: 'flow' | 'session';
 

@@ -82,7 +82,7 @@ export class VideoSegments implements FeatureClass {
     { name: 'UnlistedSegments', unit: 'segments', description: 'completed segments of the bin beyond the list cap (maxBinSegments): in all statistics but the median and the raw list' },
   ];
 
-  private readonly s = new UnitState(STRIDE, 64);
+  private readonly s = new UnitState(STRIDE);
   private readonly level: 'flow' | 'session';
   private readonly maxList: number;
 
