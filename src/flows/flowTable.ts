@@ -102,11 +102,19 @@ export class FlowTable {
     }
     k[8] = (sp << 16) | dp;
     k[9] = p.protocol | (p.ipVersion << 8);
-    // Multiply-xorshift over the canonical key (so both directions hash alike), then a final mix.
+    // Multiply-xorshift over the canonical key (so both directions hash alike), then a final
+    // mix. IPv4 keys skip their six zero words (a key's hash only has to be self-consistent).
     let h = 0x1b873593;
-    for (let w = 0; w < KEY_WORDS; w++) {
-      h = Math.imul(h ^ k[w], 0x5bd1e995);
-      h ^= h >>> 15;
+    if (p.ipVersion === 4) {
+      h = Math.imul(h ^ k[0], 0x5bd1e995); h ^= h >>> 15;
+      h = Math.imul(h ^ k[4], 0x5bd1e995); h ^= h >>> 15;
+      h = Math.imul(h ^ k[8], 0x5bd1e995); h ^= h >>> 15;
+      h = Math.imul(h ^ k[9], 0x5bd1e995); h ^= h >>> 15;
+    } else {
+      for (let w = 0; w < KEY_WORDS; w++) {
+        h = Math.imul(h ^ k[w], 0x5bd1e995);
+        h ^= h >>> 15;
+      }
     }
     h = mix32(h) | 0;
     this.lastForward = forward;
@@ -132,7 +140,8 @@ export class FlowTable {
     // Not found: insert at slot i.
     const id = this.allocateId();
     // allocateId may have grown the arrays: write through the fields, not the locals.
-    this.keys.set(k, id * KEY_WORDS);
+    const keys2 = this.keys, base = id * KEY_WORDS;
+    for (let w = 0; w < KEY_WORDS; w++) keys2[base + w] = k[w]; // a loop beats TypedArray#set for 10 words
     this.hashes[id] = h;
     this.alive[id] = 1;
     this.service[id] = -1;
