@@ -6,6 +6,7 @@ import { sweep, recommend } from '../model/sweep';
 import { trainModel, QoeModel } from '../model/model';
 import { InferenceSink, Prediction } from '../model/inferenceSink';
 import { runReport } from '../report/run';
+import { rowsToCsv } from '../output/formats';
 import { extractTable, resolveConfig } from '../pipeline/extract';
 import { datasetConfig } from '../model/dataset';
 import { generateDataset } from '../datasets/generator';
@@ -67,7 +68,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   console.log(textTable(show));
   const best = recommend(r);
   if (best) console.log(`\ncheapest (state) within 2% of the best accuracy: ${best.choice.representation} at ${best.choice.bin} s`);
-  if (values.out) writeFileSync(String(values.out), [Object.keys(r.rows[0]).join(','), ...r.rows.map((x) => Object.values(x).join(','))].join('\n') + '\n');
+  if (values.out) writeFileSync(String(values.out), rowsToCsv(r.rows));
   return 0;
 }
 

@@ -21,6 +21,13 @@ function jsonValue(v: string | number): string {
   return typeof v === 'number' ? (Number.isFinite(v) ? String(v) : 'null') : JSON.stringify(v);
 }
 
+/** Plain row objects as CSV: the union of their keys as columns, missing and NaN as empty fields. */
+export function rowsToCsv(rows: readonly Record<string, unknown>[]): string {
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cell = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'number' ? csvField(v) : csvField(String(v)));
+  return [cols.map(csvField).join(','), ...rows.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+}
+
 /** The whole table as CSV text (NaN as an empty field). */
 export function tableToCsv(t: FeatureTable): string {
   const cols = t.columns.map((c) => t.column(c));

@@ -5,6 +5,7 @@ import { sweep, SweepOptions, SweepResult } from '../model/sweep';
 import { profileTables } from '../profile/profile';
 import type { ProfileTables } from '../profile/profile';
 import { writeQoeReport } from './qoeReport';
+import { rowsToCsv } from '../output/formats';
 
 export interface RunReportOptions {
   /** A labeled dataset folder; default: the built-in generated dataset (made on first use). */
@@ -62,13 +63,8 @@ export async function runReport(o: RunReportOptions = {}): Promise<RunReportResu
     bins: [10], level: 'session', heap: false,
   });
   mkdirSync(out, { recursive: true });
-  const csv = (rows: Record<string, unknown>[]) => {
-    if (!rows.length) return '';
-    const cols = Object.keys(rows[0]);
-    return [cols.join(','), ...rows.map((r) => cols.map((c) => { const v = r[c]; return typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : JSON.stringify(v ?? ''); }).join(','))].join('\n') + '\n';
-  };
-  writeFileSync(join(out, 'sweep.csv'), csv(result.rows));
-  writeFileSync(join(out, 'sweep-wide.csv'), csv(result.wide));
+  writeFileSync(join(out, 'sweep.csv'), rowsToCsv(result.rows));
+  writeFileSync(join(out, 'sweep-wide.csv'), rowsToCsv(result.wide));
   writeFileSync(join(out, 'profile-summary.csv'), prof.summary.toCsv());
   const index = writeQoeReport(out, {
     sweep: result, profile: prof,
