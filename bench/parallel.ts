@@ -4,13 +4,16 @@
  *      it), full video configuration, bins [2,10,60]: wall time at 1 and 2 workers, output
  *      compared row by row; plus where the sharded run's main thread spends its time;
  *  (b) files/s on a directory of sessions (the default dataset's first 30 pcaps, session level);
- *  (c) peak RSS streaming a multi-GB capture on the main thread (no-op sink, RSS sampled per batch).
+ *  (a') the same, cold: a fresh `refinery extract` process per run, as the CLI runs;
+ *  (c) peak RSS streaming a multi-GB capture on the main thread (no-op sink, RSS sampled per
+ *      batch), in a child process of its own so earlier runs do not count.
  * The machine is shared and noisy: runs at 1 and 2 workers alternate, figures are best-of-N,
  * and ratios come from the same run.
  * Flags: --runs N (3), --copies N (4; 0 skips the concatenated capture), --files N (30),
- * --rss-gb N (3; 0 skips (c)), --quick (runs 2, copies 0, rss-gb 0).
+ * --rss-gb N (3; 0 skips (c)), --cold N (2 runs each; 0 skips (a')), --quick (runs 2, copies 0, rss-gb 0, cold 0).
  */
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -36,6 +39,7 @@ const RUNS = flag('--runs', quick ? 2 : 3);
 const COPIES = flag('--copies', quick ? 0 : 4);
 const FILES = flag('--files', 30);
 const RSS_GB = flag('--rss-gb', quick ? 0 : 3);
+const COLD = flag('--cold', quick ? 0 : 2);
 
 const VIDEO = { Services: [{ Name: 'all', Filter: { Prefixes: ['0.0.0.0/0', '::/0'] }, Collect: ['all'] }] };
 const BINS = [2, 10, 60];
@@ -206,6 +210,33 @@ async function shardedFlows(rows: Record<string, string | number>[], profile: Re
   });
 }
 
+/** Wall time of fresh `refinery extract` processes (module loading, JIT and CSV output included), best of `runs`. */
+function coldCli(rows: Record<string, string | number>[], label: string, path: string, runs: number) {
+  const cli = join(__dirname, '..', 'src', 'cli', 'main.js');
+  const config = join(tmpdir(), `refinery-video-${process.pid}.json`);
+  const out = join(tmpdir(), `refinery-cold-${process.pid}.csv`);
+  writeFileSync(config, JSON.stringify(VIDEO));
+  const best = new Map<number, number>();
+  try {
+    for (let r = 0; r < runs; r++) {
+      for (const w of [1, 2]) {
+        const t0 = performance.now();
+        execFileSync(process.execPath, [cli, 'extract', path, '--config', config, '--bins', BINS.join(','), '--workers', String(w), '--out', out, '--quiet'], { stdio: 'inherit' });
+        const ms = performance.now() - t0;
+        best.set(w, Math.min(best.get(w) ?? Infinity, ms));
+      }
+    }
+  } finally {
+    for (const f of [config, out]) try { unlinkSync(f); } catch { /* gone */ }
+  }
+  const one = best.get(1)!, two = best.get(2)!;
+  rows.push({
+    job: `(a') ${label}, cold CLI`, size: `${(statSync(path).size / 2 ** 20).toFixed(0)} MB`, units: 'process',
+    '1 worker s': fmt(one / 1000), '2 workers s': fmt(two / 1000), 'speed-up': fmt(one / two) + 'x',
+    '1w M pkt/s': '', '2w M pkt/s': '', 'CPU s (1w/2w)': '', output: 'CSV written',
+  });
+}
+
 async function filesPerSecond(rows: Record<string, string | number>[], runs: number) {
   const { dir } = await ensureDefaultDataset();
   const files = expandCaptures([dir]).slice(0, FILES);
@@ -219,6 +250,11 @@ async function filesPerSecond(rows: Record<string, string | number>[], runs: num
     'CPU s (1w/2w)': `${fmt(one.cpuMs / 1000, 1)}/${fmt(two.cpuMs / 1000, 1)}`,
     output: differences(one.result.table, two.result.table) + ` (${one.result.table.length} rows)`,
   });
+}
+
+/** Runs (c) in a child process (`--rss-child`), so the RSS is that of streaming alone. */
+function peakRssInChild(gb: number) {
+  execFileSync(process.execPath, ['--expose-gc', __filename, '--rss-child', '--rss-gb', String(gb)], { stdio: 'inherit' });
 }
 
 async function peakRss(src: string, gb: number) {
@@ -243,7 +279,7 @@ async function peakRss(src: string, gb: number) {
     printTable(`(c) Peak memory streaming one ${(size / 2 ** 30).toFixed(2)} GB capture (${copies} shifted copies of the merge; main thread, no-op sink)`, [{
       packets: r.stats.records, rows: r.stats.rows, seconds: fmt(ms / 1000, 1), 'M pkt/s': fmt(r.stats.records / ms / 1e3),
       'RSS before MB': fmt(before / 2 ** 20, 0), 'peak RSS MB': fmt(peak / 2 ** 20, 0), 'peak heap MB': fmt(peakHeap / 2 ** 20, 0),
-      'RSS samples': samples, 'peak RSS / file': fmt((100 * peak) / size, 1) + '%',
+      'RSS growth MB': fmt((peak - before) / 2 ** 20, 0), 'RSS samples': samples, 'peak RSS / file': fmt((100 * peak) / size, 1) + '%',
     }]);
   } finally {
     try { unlinkSync(big); } catch { /* already gone */ }
@@ -265,6 +301,7 @@ async function main() {
     try {
       writeShiftedCopies(merged, big, COPIES);
       await shardedFlows(rows, profile, `Requet merge x${COPIES} (shifted), flow level`, big, Math.max(1, RUNS - 1));
+      if (COLD > 0) coldCli(rows, `Requet merge x${COPIES}`, big, COLD);
     } finally {
       try { unlinkSync(big); } catch { /* already gone */ }
     }
@@ -275,7 +312,8 @@ async function main() {
   printTable('Speed-up from worker threads (target >= 1.7x at 2 workers on one sharded capture)', rows);
   printTable('Sharded run, where the time goes: main thread alone (read + hash + pack, best of 3) vs the pipeline alone on one thread', profile);
   console.log('bound by split = total/bigger worker share; bound 2 cores = also counting the main thread\'s read+hash+pack on a 2-core machine');
-  if (RSS_GB > 0) await peakRss(merged, RSS_GB);
+  if (RSS_GB > 0) peakRssInChild(RSS_GB);
 }
 
-main().catch((e) => { console.error(e); process.exitCode = 1; });
+if (args.includes('--rss-child')) peakRss(requetMerged(), RSS_GB).catch((e) => { console.error(e); process.exitCode = 1; });
+else main().catch((e) => { console.error(e); process.exitCode = 1; });
