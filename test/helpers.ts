@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import { createBatch, PacketBatch } from '../src/capture/batch';
+import type { FeatureTable } from '../src/output/table';
 
 export interface Frame { ts: number; data: Uint8Array; wirelen?: number; linkType?: number; caplen?: number }
 
@@ -33,3 +35,16 @@ export function sharedData(): string | null {
 }
 
 export const SHARED_MISSING = '../shared/data is absent (public datasets are not in the repo)';
+
+/** Every column of two tables equal (NaN equal to NaN), after both are put in canonical order. */
+export function assertSameTable(a: FeatureTable, b: FeatureTable): void {
+  a.sortCanonical(); b.sortCanonical();
+  assert.equal(a.length, b.length, 'row count');
+  assert.deepEqual([...a.columns].sort(), [...b.columns].sort());
+  for (const c of a.columns) {
+    const x = a.column(c), y = b.column(c);
+    for (let i = 0; i < a.length; i++) {
+      if (!(x[i] === y[i] || (Number.isNaN(x[i]) && Number.isNaN(y[i])))) assert.fail(`column ${c}, row ${i}: ${x[i]} vs ${y[i]}`);
+    }
+  }
+}

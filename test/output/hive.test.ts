@@ -9,19 +9,8 @@ import { extractTable } from '../../src/pipeline/extract';
 import { applyShardOptions } from '../../src/pipeline/shards';
 import { generateDataset } from '../../src/datasets/generator';
 import type { BinRow } from '../../src/pipeline/rows';
+import { assertSameTable } from '../helpers';
 
-/** Every column of two tables equal (NaN equal to NaN), after both are put in canonical order. */
-function assertSameTable(a: FeatureTable, b: FeatureTable): void {
-  a.sortCanonical(); b.sortCanonical();
-  assert.equal(a.length, b.length, 'row count');
-  assert.deepEqual([...a.columns].sort(), [...b.columns].sort());
-  for (const c of a.columns) {
-    const x = a.column(c), y = b.column(c);
-    for (let i = 0; i < a.length; i++) {
-      if (!(x[i] === y[i] || (Number.isNaN(x[i]) && Number.isNaN(y[i])))) assert.fail(`column ${c}, row ${i}: ${x[i]} vs ${y[i]}`);
-    }
-  }
-}
 
 function sessionRow(service: string, binSize: number, binStart: number, bytes: number): BinRow {
   return {

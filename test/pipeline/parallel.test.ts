@@ -3,21 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { extractTable } from '../../src/pipeline/extract';
 import { FeatureTable } from '../../src/output/table';
-import { sharedData, SHARED_MISSING } from '../helpers';
+import { sharedData, SHARED_MISSING, assertSameTable } from '../helpers';
 
-/** Every column of two tables equal, NaN equal to NaN, after both are put in canonical order. */
-function assertSameTable(a: FeatureTable, b: FeatureTable): void {
-  a.sortCanonical(); b.sortCanonical();
-  assert.equal(a.length, b.length, 'row count');
-  assert.deepEqual([...a.columns].sort(), [...b.columns].sort());
-  for (const c of a.columns) {
-    const x = a.column(c), y = b.column(c);
-    for (let i = 0; i < a.length; i++) {
-      const same = x[i] === y[i] || (Number.isNaN(x[i]) && Number.isNaN(y[i]));
-      if (!same) assert.fail(`column ${c}, row ${i}: ${x[i]} vs ${y[i]}`);
-    }
-  }
-}
 
 const ALL = { Services: [{ Name: 'all', Filter: { Prefixes: ['0.0.0.0/0', '::/0'] }, Collect: ['all'] }] };
 
