@@ -72,49 +72,32 @@ export class FlowTable {
    * Sets `lastForward` and `lastCreated`; returns the flow id.
    */
   lookup(p: Packet): number {
+    if (p.ipVersion === 4) return this.lookup4(p);
     const k = this.scratch;
     const b = p.buf;
     let s = p.srcAddr, d = p.dstAddr;
     let sp = p.srcPort, dp = p.dstPort;
-    let forward: boolean;
-    if (p.ipVersion === 4) {
-      // IPv4 fast path: one word per address; the other address words are zero.
-      let a = (b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3];
-      let c = (b[d] << 24) | (b[d + 1] << 16) | (b[d + 2] << 8) | b[d + 3];
-      // Canonical order on (address, port), signed words: any consistent total order will do.
-      forward = a < c || (a === c && sp <= dp);
-      if (!forward) { const t = a; a = c; c = t; const u = sp; sp = dp; dp = u; }
-      k[0] = a; k[1] = 0; k[2] = 0; k[3] = 0; k[4] = c; k[5] = 0; k[6] = 0; k[7] = 0;
-    } else {
-      for (let w = 0; w < 4; w++) {
-        k[w] = (b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3];
-        k[4 + w] = (b[d] << 24) | (b[d + 1] << 16) | (b[d + 2] << 8) | b[d + 3];
-        s += 4; d += 4;
-      }
-      let cmp = 0;
-      for (let w = 0; w < 4 && cmp === 0; w++) cmp = k[w] < k[4 + w] ? -1 : k[w] > k[4 + w] ? 1 : 0;
-      if (cmp === 0) cmp = sp < dp ? -1 : sp > dp ? 1 : 0;
-      forward = cmp <= 0;
-      if (!forward) {
-        for (let w = 0; w < 4; w++) { const t = k[w]; k[w] = k[4 + w]; k[4 + w] = t; }
-        const t = sp; sp = dp; dp = t;
-      }
+    for (let w = 0; w < 4; w++) {
+      k[w] = (b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3];
+      k[4 + w] = (b[d] << 24) | (b[d + 1] << 16) | (b[d + 2] << 8) | b[d + 3];
+      s += 4; d += 4;
+    }
+    // Canonical order on (address, port), signed words: any consistent total order will do.
+    let cmp = 0;
+    for (let w = 0; w < 4 && cmp === 0; w++) cmp = k[w] < k[4 + w] ? -1 : k[w] > k[4 + w] ? 1 : 0;
+    if (cmp === 0) cmp = sp < dp ? -1 : sp > dp ? 1 : 0;
+    const forward = cmp <= 0;
+    if (!forward) {
+      for (let w = 0; w < 4; w++) { const t = k[w]; k[w] = k[4 + w]; k[4 + w] = t; }
+      const t = sp; sp = dp; dp = t;
     }
     k[8] = (sp << 16) | dp;
     k[9] = p.protocol | (p.ipVersion << 8);
-    // Multiply-xorshift over the canonical key (so both directions hash alike), then a final
-    // mix. IPv4 keys skip their six zero words (a key's hash only has to be self-consistent).
+    // Multiply-xorshift over the canonical key (so both directions hash alike), then a final mix.
     let h = 0x1b873593;
-    if (p.ipVersion === 4) {
-      h = Math.imul(h ^ k[0], 0x5bd1e995); h ^= h >>> 15;
-      h = Math.imul(h ^ k[4], 0x5bd1e995); h ^= h >>> 15;
-      h = Math.imul(h ^ k[8], 0x5bd1e995); h ^= h >>> 15;
-      h = Math.imul(h ^ k[9], 0x5bd1e995); h ^= h >>> 15;
-    } else {
-      for (let w = 0; w < KEY_WORDS; w++) {
-        h = Math.imul(h ^ k[w], 0x5bd1e995);
-        h ^= h >>> 15;
-      }
+    for (let w = 0; w < KEY_WORDS; w++) {
+      h = Math.imul(h ^ k[w], 0x5bd1e995);
+      h ^= h >>> 15;
     }
     h = mix32(h) | 0;
     this.lastForward = forward;
@@ -137,7 +120,51 @@ export class FlowTable {
       }
       i = (i + 1) & mask;
     }
-    // Not found: insert at slot i.
+    return this.insert(p, h, i);
+  }
+
+  /**
+   * IPv4, the common case, on locals only: one word per address, and a key whose protocol
+   * word says version 4 has zeros in the other address words, so four compares decide.
+   * IPv4 keys hash only their four non-zero words (a key's hash only has to be self-consistent).
+   */
+  private lookup4(p: Packet): number {
+    const b = p.buf, s = p.srcAddr, d = p.dstAddr;
+    let sp = p.srcPort, dp = p.dstPort;
+    let a = (b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3];
+    let c = (b[d] << 24) | (b[d + 1] << 16) | (b[d + 2] << 8) | b[d + 3];
+    const forward = a < c || (a === c && sp <= dp);
+    if (!forward) { const t = a; a = c; c = t; const u = sp; sp = dp; dp = u; }
+    const ports = (sp << 16) | dp, proto = p.protocol | (4 << 8);
+    let h = 0x1b873593;
+    h = Math.imul(h ^ a, 0x5bd1e995); h ^= h >>> 15;
+    h = Math.imul(h ^ c, 0x5bd1e995); h ^= h >>> 15;
+    h = Math.imul(h ^ ports, 0x5bd1e995); h ^= h >>> 15;
+    h = Math.imul(h ^ proto, 0x5bd1e995); h ^= h >>> 15;
+    h = mix32(h) | 0;
+    this.lastForward = forward;
+    const index = this.index, mask = this.mask, keys = this.keys;
+    let i = h & mask;
+    for (;;) {
+      const slot = index[2 * i + 1];
+      if (slot === 0) break;
+      if (index[2 * i] === h) {
+        const base = (slot - 1) * KEY_WORDS;
+        if (keys[base] === a && keys[base + 4] === c && keys[base + 8] === ports && keys[base + 9] === proto) {
+          this.lastCreated = false;
+          return slot - 1;
+        }
+      }
+      i = (i + 1) & mask;
+    }
+    const k = this.scratch;
+    k[0] = a; k[1] = 0; k[2] = 0; k[3] = 0; k[4] = c; k[5] = 0; k[6] = 0; k[7] = 0; k[8] = ports; k[9] = proto;
+    return this.insert(p, h, i);
+  }
+
+  /** Inserts the key in `scratch` (hash `h`) at the free index slot `i` found by the probe. */
+  private insert(p: Packet, h: number, i: number): number {
+    const k = this.scratch, index = this.index;
     const id = this.allocateId();
     // allocateId may have grown the arrays: write through the fields, not the locals.
     const keys2 = this.keys, base = id * KEY_WORDS;
