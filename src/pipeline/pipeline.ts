@@ -411,7 +411,12 @@ export class Pipeline {
       due.pop();
       const idx = u * nb + b;
       // Stale entries: the bin was already emitted, or its unit ended or was reused.
-      if (this.unitActive[u] && this.dirty[idx] && this.binStart[idx] + this.bins[b] === end) this.emit(u, b);
+      if (this.unitActive[u] && this.dirty[idx] && this.binStart[idx] + this.bins[b] === end) {
+        this.emit(u, b);
+        // The open bin is now the next one: a late packet (older than capture time) is counted
+        // there rather than reopening a bin that was already emitted.
+        this.binStart[idx] = end;
+      }
     }
     if (now >= this.nextEvict) {
       if (this.nextEvict !== -Infinity) {

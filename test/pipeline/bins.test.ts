@@ -127,3 +127,21 @@ test('a gap longer than EvictTime splits a flow exactly, whatever the cleanup ca
   const out = Array.from(table.column('PacketCounters.OutPackets') as Float64Array).sort();
   assert.deepEqual(out, [2, 3]);
 });
+
+test('a late packet after its bin was closed goes to the next bin: every bin is emitted once', () => {
+  const table = new FeatureTable('flow');
+  const p = new Pipeline({ bins: [10], sink: table });
+  const a = (ts: number) => ({ ts: T0 + ts, data: tcp4Frame('10.0.0.1', '1.1.1.1', { srcPort: 40000, dstPort: 80 }) });
+  const other = (ts: number) => ({ ts: T0 + ts, data: tcp4Frame('10.0.0.2', '1.1.1.1', { srcPort: 40001, dstPort: 80 }) });
+  // Flow a's first bin [0, 10) closes when capture time (flow b) passes 10 s; then a late packet of a at 9.5 s.
+  p.processBatch(batchOf([a(0), a(5), other(6), other(12), a(9.5), a(14)]));
+  p.finish();
+  const starts = (table.column('bin_start') as Float64Array);
+  const ports = table.column('local_port') as Float64Array;
+  const mine = [...starts.keys()].filter((i) => ports[i] === 40000).map((i) => starts[i] - T0);
+  assert.deepEqual(mine.sort((x, y) => x - y), [0, 10], 'no second row for the bin starting at 0');
+  const out = table.column('PacketCounters.OutPackets') as Float64Array;
+  let total = 0;
+  for (let i = 0; i < table.length; i++) if (ports[i] === 40000) total += out[i];
+  assert.equal(total, 4, 'the late packet is counted, in the next bin');
+});
