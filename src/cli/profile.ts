@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { resolveConfig } from '../pipeline/extract';
+import { expandCaptures } from '../pipeline/shards';
 import { profileTables, ProfileTables, SummaryRow } from '../profile/profile';
 import { DEFAULT_REPRESENTATIONS } from '../profile/runs';
 import { parse, parseBins, parseLevel, UsageError } from './args';
@@ -123,7 +124,7 @@ export async function profileCommand(argv: string[]): Promise<number> {
   let tables: ProfileTables;
   try {
     tables = await profileTables({
-      ...(source ? { source } : { captures: positionals }), config, bins: parseBins(values.bins as string | undefined),
+      ...(source ? { source } : { captures: expandCaptures(positionals) }), config, bins: parseBins(values.bins as string | undefined),
       level: parseLevel(values.level as string | undefined), classes: list(values.classes), representations: list(values.representations),
       heap: !values['no-heap'], heapSamples,
       onProgress: (p) => progress.update(Math.round(p.fraction * 1000), 1000, `${p.phase} ${p.run}`),
