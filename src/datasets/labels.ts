@@ -13,6 +13,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, isAbsolute, resolve } from 'node:path';
+import { CsvError, parseCsv, csvQuote } from '../output/csv';
+
+export { CsvError, parseCsv };
 
 export const PLAY_STATES = ['startup', 'playing', 'stalled', 'paused'] as const;
 export type PlayState = (typeof PLAY_STATES)[number];
@@ -81,9 +84,6 @@ export const SEGMENT_COLUMNS = ['session_id', 'flow', 't_request', 't_done', 'by
 // ---------------------------------------------------------------------------------------------
 // CSV
 
-function quote(v: string): string {
-  return /[",\r\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
-}
 
 /** Formats a number compactly: integers as is, others with up to `digits` decimals. */
 export function fmtNum(v: number | null | undefined, digits = 6): string {
@@ -95,58 +95,8 @@ export function fmtNum(v: number | null | undefined, digits = 6): string {
 
 export function toCsv(columns: readonly string[], rows: readonly (readonly string[])[]): string {
   const out: string[] = [columns.join(',')];
-  for (const r of rows) out.push(r.map(quote).join(','));
+  for (const r of rows) out.push(r.map(csvQuote).join(','));
   return out.join('\n') + '\n';
-}
-
-export class CsvError extends Error {
-  constructor(readonly file: string, readonly line: number, message: string) {
-    super(`${file}:${line}: ${message}`);
-    this.name = 'CsvError';
-  }
-}
-
-/** Parses RFC 4180 CSV; returns the header and the rows with their 1-based line numbers. */
-export function parseCsv(text: string, file = '<csv>'): { header: string[]; rows: { line: number; cells: string[] }[] } {
-  const rows: { line: number; cells: string[] }[] = [];
-  let line = 1;
-  let i = 0;
-  const n = text.length;
-  if (text.charCodeAt(0) === 0xfeff) i = 1;
-  let header: string[] | null = null;
-  while (i < n) {
-    const startLine = line;
-    const cells: string[] = [];
-    let cell = '';
-    let inQuotes = false;
-    let endOfRecord = false;
-    while (i < n && !endOfRecord) {
-      const ch = text[i];
-      if (inQuotes) {
-        if (ch === '"') {
-          if (text[i + 1] === '"') { cell += '"'; i += 2; continue; }
-          inQuotes = false; i++; continue;
-        }
-        if (ch === '\n') line++;
-        cell += ch; i++; continue;
-      }
-      if (ch === '"') {
-        if (cell.length > 0) throw new CsvError(file, line, 'quote inside an unquoted field');
-        inQuotes = true; i++; continue;
-      }
-      if (ch === ',') { cells.push(cell); cell = ''; i++; continue; }
-      if (ch === '\r') { i++; continue; }
-      if (ch === '\n') { endOfRecord = true; line++; i++; continue; }
-      cell += ch; i++;
-    }
-    if (inQuotes) throw new CsvError(file, startLine, 'unterminated quoted field');
-    cells.push(cell);
-    if (cells.length === 1 && cells[0] === '') continue; // blank line
-    if (!header) header = cells.map((c) => c.trim());
-    else rows.push({ line: startLine, cells });
-  }
-  if (!header) throw new CsvError(file, 1, 'empty file (no header)');
-  return { header, rows };
 }
 
 type Getter = (name: string) => string;

@@ -1,6 +1,7 @@
 import { createWriteStream, readFileSync, WriteStream } from 'node:fs';
 import type { BinRow, RowSink } from '../pipeline/rows';
 import { FeatureTable, FLOW_META, SESSION_META } from './table';
+import { csvQuote, parseCsvObjects } from './csv';
 
 export type OutputFormat = 'csv' | 'jsonl' | 'parquet';
 
@@ -14,7 +15,7 @@ export function formatOf(path: string): OutputFormat {
 
 function csvField(v: string | number): string {
   if (typeof v === 'number') return Number.isNaN(v) ? '' : String(v);
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  return csvQuote(v);
 }
 
 function jsonValue(v: string | number): string {
@@ -105,39 +106,8 @@ export async function readTable(path: string): Promise<FeatureTable> {
   return t;
 }
 
-/** A small RFC 4180 CSV parser (quoted fields, doubled quotes), for reading our own files. */
-export function parseCsv(text: string, name = 'CSV'): Record<string, string>[] {
-  const records: string[][] = [];
-  let field = '', rec: string[] = [], i = 0, quoted = false;
-  while (i < text.length) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
-        quoted = false; i++; continue;
-      }
-      field += ch; i++; continue;
-    }
-    if (ch === '"' && field === '') { quoted = true; i++; continue; }
-    if (ch === ',') { rec.push(field); field = ''; i++; continue; }
-    if (ch === '\n' || ch === '\r') {
-      rec.push(field); field = '';
-      if (rec.length > 1 || rec[0] !== '') records.push(rec);
-      rec = [];
-      i += ch === '\r' && text[i + 1] === '\n' ? 2 : 1;
-      continue;
-    }
-    field += ch; i++;
-  }
-  if (quoted) throw new Error(`${name}: unterminated quoted field`);
-  if (field !== '' || rec.length) { rec.push(field); records.push(rec); }
-  const [header, ...body] = records;
-  if (!header) return [];
-  return body.map((r, n) => {
-    if (r.length !== header.length) throw new Error(`${name}:${n + 2}: ${r.length} fields, expected ${header.length}`);
-    return Object.fromEntries(header.map((h, j) => [h, r[j]]));
-  });
-}
+/** CSV with a header as one object per row (see output/csv.ts). */
+export const parseCsv = parseCsvObjects;
 
 /**
  * A sink that writes rows to a file as they close: CSV and JSON lines stream (constant
@@ -196,10 +166,17 @@ export class FileSink implements RowSink {
     await new Promise<void>((resolve, reject) => { this.stream!.on('error', reject); this.stream!.end(resolve); });
   }
 
+  /** Per service column list: where each output column's value sits in `values` (-1: none). */
+  private readonly positions = new Map<readonly string[], Int32Array>();
+
   private valuesOf(r: BinRow): (string | number)[] {
-    const byName = new Map<string, number>();
-    r.columns.forEach((c, i) => byName.set(c, r.values[i]));
-    return this.columns.map((c) => {
+    let pos = this.positions.get(r.columns);
+    if (!pos) {
+      pos = Int32Array.from(this.columns, (c) => r.columns.indexOf(c));
+      this.positions.set(r.columns, pos);
+    }
+    const at = pos;
+    return this.columns.map((c, j) => {
       switch (c) {
         case 'capture': return r.capture;
         case 'service': return r.service;
@@ -212,7 +189,7 @@ export class FileSink implements RowSink {
         case 'flows': return r.flows;
         case 'bin_size': return r.binSize;
         case 'bin_start': return r.binStart;
-        default: return byName.get(c) ?? NaN;
+        default: return at[j] >= 0 ? r.values[at[j]] : NaN;
       }
     });
   }

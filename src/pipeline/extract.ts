@@ -117,8 +117,7 @@ export async function extractTable(opts: ExtractOptions): Promise<ExtractResult>
     let linkTypes: Record<number, number> = {};
     try {
       if (typeof source === 'string' && source !== '-' && !isGzip(source)) {
-        let seen = 0;
-        const summary = readCaptureSync(source, (b) => { seen += batchBytes(b); onBatch(b, seen); }, { ...opts.reader, name });
+        const summary = readCaptureSync(source, (b) => onBatch(b, bytesReadAfter(b)), { ...opts.reader, name });
         capIssues = summary.issues; capCounts = summary.stats.issues; linkTypes = summary.stats.linkTypes;
       } else {
         const reader = openCapture(source, { ...opts.reader, name });
@@ -211,9 +210,8 @@ function isGzip(path: string): boolean {
   }
 }
 
-/** Bytes a batch spans in its file (records plus their 16-byte headers, approximately). */
-function batchBytes(b: PacketBatch): number {
-  let n = 0;
-  for (let i = 0; i < b.count; i++) n += b.caplen[i] + 16;
-  return n;
+/** Where the file has been read to after a batch: the end of its last record (for progress). */
+function bytesReadAfter(b: PacketBatch): number {
+  const last = b.count - 1;
+  return last < 0 ? 0 : b.fileOffset[last] + 16 + b.caplen[last];
 }
