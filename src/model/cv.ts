@@ -1,4 +1,4 @@
-import { xorshift } from './random';
+import { Rng } from './forest/rng';
 
 /**
  * Session-grouped k-fold cross-validation: every row of a session falls in the same fold,
@@ -9,7 +9,8 @@ export function groupKFold(groups: readonly string[], k: number, seed = 1): { tr
   const unique = [...new Set(groups)].sort();
   if (unique.length < 2) throw new Error(`cross-validation needs at least 2 sessions (got ${unique.length})`);
   const folds = Math.max(2, Math.min(k, unique.length));
-  const rnd = xorshift(seed);
+  const rng = new Rng(seed);
+  const rnd = () => rng.nextFloat();
   for (let i = unique.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
     [unique[i], unique[j]] = [unique[j], unique[i]];

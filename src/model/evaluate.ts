@@ -3,7 +3,7 @@ import type { ForestOptions } from './forest/options';
 import { groupKFold } from './cv';
 import { classificationMetrics, regressionMetrics, ClassificationMetrics } from './metrics';
 import { subset, TaskData } from './tasks';
-import { xorshift } from './random';
+import { Rng } from './forest/rng';
 
 export type TaskKind = 'resolution' | 'startup';
 
@@ -101,7 +101,8 @@ export function permutationImportance(kind: TaskKind, f: Forest, t: TaskData, o:
   };
   const base = score(t.X);
   const n = t.y.length;
-  const rnd = xorshift(o.seed ?? 7);
+  const rng = new Rng(o.seed ?? 7);
+  const rnd = () => rng.nextFloat();
   const X = Float64Array.from(t.X);
   const out: Importance[] = [];
   for (let j = 0; j < t.nCols; j++) {

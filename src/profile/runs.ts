@@ -1,8 +1,10 @@
+import { DEFAULT_REPRESENTATIONS as MODEL_REPRESENTATIONS } from '../model/representation';
 import type { RefineryConfig } from '../config/config';
 import { getFeature, resolveCollect } from '../features/registry';
 
 /** Representations profiled by default (those whose classes are registered). `config` = the config's own sets. */
-export const DEFAULT_REPRESENTATIONS: readonly string[] = ['config', 'network', 'transport', 'application', 'network+application', 'all'];
+/** The config's own sets, then the case study's representations (model/representation.ts). */
+export const DEFAULT_REPRESENTATIONS: readonly string[] = ['config', ...MODEL_REPRESENTATIONS];
 
 /** One profiling run: a class alone, or a representation (several classes together). */
 export interface RunPlan {
