@@ -18,10 +18,6 @@ import { join } from 'node:path';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { extractTable, ExtractOptions, ExtractResult } from '../src/pipeline/extract';
-import { openCapture } from '../src/capture/reader';
-import { Sharder, packShard, unpackShard } from '../src/pipeline/shard';
-import { Pipeline } from '../src/pipeline/pipeline';
-import { normalizeConfig } from '../src/config/config';
 import { FeatureTable } from '../src/output/table';
 import { ensureDefaultDataset } from '../src/datasets/defaultDataset';
 import { expandCaptures } from '../src/pipeline/shards';
@@ -134,55 +130,27 @@ function writeShiftedCopies(src: string, out: string, copies: number): number {
   return statSync(out).size;
 }
 
-/** What the main thread of a sharded run does, alone: read, hash each record to its worker, pack the records. */
-async function mainThreadWork(path: string, workers: number): Promise<{ readMs: number; hashMs: number; packMs: number; share: number[] }> {
-  const config = normalizeConfig(VIDEO);
-  let best = { readMs: Infinity, hashMs: Infinity, packMs: Infinity, share: [] as number[] };
+/** Main-thread time of one extract (best of 3): what each worker of a sharded run does. */
+async function bestMs(opts: ExtractOptions): Promise<{ ms: number; rows: number }> {
+  let best = { ms: Infinity, rows: 0 };
   for (let r = 0; r < 3; r++) {
-    let t0 = performance.now();
-    for await (const b of openCapture(path, { name: path })) void b;
-    const readMs = performance.now() - t0;
-    const sharder = new Sharder(workers, false, config.localPrefixes, config.localMacs, config.flowEvictSeconds);
-    const out = { dns: false };
-    const share = new Array<number>(workers).fill(0);
-    let hashMs = 0, packMs = 0;
-    t0 = performance.now();
-    for await (const b of openCapture(path, { name: path })) {
-      const a = performance.now();
-      const idx = Array.from({ length: workers }, () => new Int32Array(b.count));
-      const learn = Array.from({ length: workers }, () => new Uint8Array(b.count));
-      const counts = new Int32Array(workers);
-      for (let i = 0; i < b.count; i++) {
-        const k = sharder.shardOf(b, i, out);
-        if (out.dns) { for (let j = 0; j < workers; j++) { idx[j][counts[j]] = i; learn[j][counts[j]++] = j === k ? 0 : 1; } } else { idx[k][counts[k]++] = i; share[k]++; }
-      }
-      const m = performance.now();
-      for (let k = 0; k < workers; k++) if (counts[k]) packShard(b, idx[k], learn[k], counts[k]);
-      hashMs += m - a; packMs += performance.now() - m;
-    }
-    if (hashMs + packMs + readMs < best.hashMs + best.packMs + best.readMs) best = { readMs, hashMs, packMs, share };
+    const t = await timed({ ...opts, workers: 1 });
+    if (t.ms < best.ms) best = { ms: t.ms, rows: t.result.stats.rows };
   }
   return best;
 }
 
-/** The pipeline alone on the main thread, warm (batches read beforehand): the work the workers split. */
-async function pipelineOnly(path: string): Promise<{ coldMs: number; warmMs: number }> {
-  const config = normalizeConfig(VIDEO);
-  const batches: Parameters<Pipeline['processBatch']>[0][] = [];
-  for await (const b of openCapture(path, { name: path })) {
-    const all = Int32Array.from({ length: b.count }, (_, i) => i);
-    const m = packShard(b, all, new Uint8Array(b.count), b.count); // an owned copy of the batch
-    batches.push(unpackShard(m).batch);
-  }
-  const times: number[] = [];
-  for (let r = 0; r < 4; r++) {
-    const p = new Pipeline({ config, bins: BINS, level: 'flow', capture: 'x', sink: { row() {} } });
-    const t0 = performance.now();
-    for (const b of batches) p.processBatch(b);
-    p.finish();
-    times.push(performance.now() - t0);
-  }
-  return { coldMs: times[0], warmMs: Math.min(...times.slice(1)) };
+/**
+ * Where a sharded run's time goes, each part on the main thread: the whole run; the data path
+ * every worker repeats (read, decode, flows, services, bin clocks: the run with no feature
+ * class); and each worker's own share (the run as worker k of 2).
+ */
+async function shardProfile(path: string): Promise<{ fullMs: number; sharedMs: number; workerMs: number[]; workerRows: number[] }> {
+  const opts: ExtractOptions = { captures: path, config: VIDEO, bins: BINS, level: 'flow', sink: { row() {} } };
+  const full = await bestMs(opts);
+  const shared = await bestMs({ ...opts, onlyClasses: [] });
+  const parts = [await bestMs({ ...opts, shard: { index: 0, count: 2 } }), await bestMs({ ...opts, shard: { index: 1, count: 2 } })];
+  return { fullMs: full.ms, sharedMs: shared.ms, workerMs: parts.map((p) => p.ms), workerRows: parts.map((p) => p.rows) };
 }
 
 async function shardedFlows(rows: Record<string, string | number>[], profile: Record<string, string | number>[], label: string, path: string, runs: number) {
@@ -196,17 +164,12 @@ async function shardedFlows(rows: Record<string, string | number>[], profile: Re
     'CPU s (1w/2w)': `${fmt(one.cpuMs / 1000, 1)}/${fmt(two.cpuMs / 1000, 1)}`,
     output: differences(one.result.table, two.result.table) + ` (${one.result.table.length} rows)`,
   });
-  const main = await mainThreadWork(path, 2);
-  const pipe = await pipelineOnly(path);
-  const total = main.share.reduce((a, b) => a + b, 0);
-  const bigger = Math.max(...main.share) / total;
+  const prof = await shardProfile(path);
+  const slower = Math.max(...prof.workerMs);
   profile.push({
-    capture: label, 'read ms': fmt(main.readMs, 0), 'hash ms': fmt(main.hashMs, 0), 'pack ms': fmt(main.packMs, 0),
-    'main total ms': fmt(main.readMs + main.hashMs + main.packMs, 0),
-    'pipeline cold/warm ms': `${fmt(pipe.coldMs, 0)}/${fmt(pipe.warmMs, 0)}`,
-    'packets per worker': main.share.join(' / '), 'bigger share': fmt(bigger * 100, 1) + '%',
-    'bound by split': fmt(1 / bigger) + 'x',
-    'bound 2 cores (main+split)': fmt((pipe.warmMs + main.readMs) / Math.max(pipe.warmMs * bigger, (pipe.warmMs + main.readMs + main.hashMs + main.packMs) / 2)) + 'x',
+    capture: label, 'one thread ms': fmt(prof.fullMs, 0), 'repeated data path ms': `${fmt(prof.sharedMs, 0)} (${fmt((100 * prof.sharedMs) / prof.fullMs, 0)}%)`,
+    'worker 0 / 1 ms': prof.workerMs.map((m) => fmt(m, 0)).join(' / '), 'rows per worker': prof.workerRows.join(' / '),
+    'bound 2 cores': fmt(prof.fullMs / slower) + 'x',
   });
 }
 
@@ -310,8 +273,8 @@ async function main() {
   await calibrate('after (a), (b)');
   printTable('What the machine gives two threads (a speed-up cannot exceed this; 2.00x on two idle cores)', capacity);
   printTable('Speed-up from worker threads (target >= 1.7x at 2 workers on one sharded capture)', rows);
-  printTable('Sharded run, where the time goes: main thread alone (read + hash + pack, best of 3) vs the pipeline alone on one thread', profile);
-  console.log('bound by split = total/bigger worker share; bound 2 cores = also counting the main thread\'s read+hash+pack on a 2-core machine');
+  printTable('Sharded run, where the time goes (each part alone on the main thread, best of 3; no-op sink)', profile);
+  console.log('repeated data path = the run with no feature class, which every worker does in full; bound 2 cores = one thread / the slower worker\'s share');
   if (RSS_GB > 0) peakRssInChild(RSS_GB);
 }
 

@@ -37,10 +37,11 @@ export function sharedData(): string | null {
 export const SHARED_MISSING = '../shared/data is absent (public datasets are not in the repo)';
 
 /** Every column of two tables equal (NaN equal to NaN), after both are put in canonical order. */
-export function assertSameTable(a: FeatureTable, b: FeatureTable): void {
-  a.sortCanonical(); b.sortCanonical();
+export function assertSameTable(a: FeatureTable, b: FeatureTable, opts: { ordered?: boolean } = {}): void {
+  if (!opts.ordered) { a.sortCanonical(); b.sortCanonical(); }
   assert.equal(a.length, b.length, 'row count');
-  assert.deepEqual([...a.columns].sort(), [...b.columns].sort());
+  assert.deepEqual(opts.ordered ? a.columns : [...a.columns].sort(), opts.ordered ? b.columns : [...b.columns].sort());
+  if (opts.ordered) assert.deepEqual(a.raw, b.raw, 'raw per-bin data');
   for (const c of a.columns) {
     const x = a.column(c), y = b.column(c);
     for (let i = 0; i < a.length; i++) {

@@ -16,6 +16,29 @@ export class Float64Column {
     this.data[this.length++] = v;
   }
 
+  /** A column over `values` (taken as is, not copied). */
+  static wrap(values: Float64Array): Float64Column {
+    const c = new Float64Column(0);
+    c.data = values.length ? values : new Float64Array(256);
+    c.length = values.length;
+    return c;
+  }
+
+  /** Appends every value of `src` (NaN-filled `count` values when `src` is null). */
+  pushAll(src: Float64Array | null, count: number): void {
+    const need = this.length + count;
+    if (need > this.data.length) {
+      let cap = Math.max(256, this.data.length * 2);
+      while (cap < need) cap *= 2;
+      const d = new Float64Array(cap);
+      d.set(this.data.subarray(0, this.length));
+      this.data = d;
+    }
+    if (src) this.data.set(src.subarray(0, count), this.length);
+    else this.data.fill(NaN, this.length, need);
+    this.length = need;
+  }
+
   /** A view of the values (shares memory until the next push that grows). */
   values(): Float64Array {
     return this.data.subarray(0, this.length);

@@ -10,14 +10,38 @@ const STRING_META = new Set(['capture', 'service', 'protocol', 'local_ip', 'remo
 
 export type ColumnValues = string[] | Float64Array;
 
-/** A FeatureTable as plain data (strings and Float64Arrays), for postMessage. */
+/** A string column as its distinct values and one code per row (cheap to post: few strings). */
+export interface DictColumn { values: string[]; codes: Int32Array }
+
+/** A FeatureTable as plain data, for postMessage: `transferables()` lists its buffers. */
 export interface ExportedTable {
   level: 'flow' | 'session';
   columns: string[];
   length: number;
-  strings: Record<string, string[]>;
+  strings: Record<string, DictColumn>;
   numbers: Record<string, Float64Array>;
   raw: (Record<string, unknown> | null)[] | null;
+}
+
+/** The buffers of an exported table, to transfer instead of copying. */
+export function transferables(e: ExportedTable): ArrayBuffer[] {
+  return [...Object.values(e.numbers).map((a) => a.buffer as ArrayBuffer), ...Object.values(e.strings).map((d) => d.codes.buffer as ArrayBuffer)];
+}
+
+function dictEncode(v: string[]): DictColumn {
+  const index = new Map<string, number>(), values: string[] = [], codes = new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    let c = index.get(v[i]);
+    if (c === undefined) { c = values.length; values.push(v[i]); index.set(v[i], c); }
+    codes[i] = c;
+  }
+  return { values, codes };
+}
+
+function dictDecode(d: DictColumn): string[] {
+  const out = new Array<string>(d.codes.length);
+  for (let i = 0; i < out.length; i++) out[i] = d.values[d.codes[i]];
+  return out;
 }
 
 /**
@@ -107,11 +131,8 @@ export class FeatureTable implements RowSink {
       const src = other.strings.get(name);
       for (let i = 0; i < other.length; i++) col.push(src ? src[i] : '');
     }
-    for (const [name, col] of this.numbers) {
-      const src = other.numbers.get(name)?.values();
-      for (let i = 0; i < other.length; i++) col.push(src ? src[i] : NaN);
-    }
-    if (this.keepRaw) this.raw.push(...(other.raw.length ? other.raw : new Array(other.length).fill(null)));
+    for (const [name, col] of this.numbers) col.pushAll(other.numbers.get(name)?.values() ?? null, other.length);
+    if (this.keepRaw) for (let i = 0; i < other.length; i++) this.raw.push(other.raw[i] ?? null);
     this.length += other.length;
   }
 
@@ -149,28 +170,57 @@ export class FeatureTable implements RowSink {
     return new dfd.DataFrame(data, { columns: this.columns });
   }
 
-  /** A structured-clone friendly snapshot (worker threads send tables back this way). */
+  /** A structured-clone friendly snapshot (worker threads send tables back this way; own buffers). */
   exportColumns(): ExportedTable {
     return {
       level: this.level, columns: [...this.columns], length: this.length,
-      strings: Object.fromEntries(this.strings),
-      numbers: Object.fromEntries([...this.numbers].map(([k, v]) => [k, Float64Array.from(v.values())])),
+      strings: Object.fromEntries([...this.strings].map(([k, v]) => [k, dictEncode(v)])),
+      numbers: Object.fromEntries([...this.numbers].map(([k, v]) => [k, v.values().slice()])),
       raw: this.keepRaw ? this.raw : null,
     };
   }
 
   /** Rebuilds a table from `exportColumns()`. */
   static fromExported(e: ExportedTable): FeatureTable {
-    const t = new FeatureTable(e.level, { raw: e.raw !== null });
-    for (const c of e.columns) if (!t.strings.has(c) && !t.numbers.has(c)) t.addColumn(c);
-    for (const [k, v] of Object.entries(e.strings)) t.strings.set(k, v);
-    for (const [k, v] of Object.entries(e.numbers)) {
-      const col = new Float64Column(Math.max(256, v.length));
-      for (let i = 0; i < v.length; i++) col.push(v[i]);
-      t.numbers.set(k, col);
+    return FeatureTable.gather([e], null);
+  }
+
+  /**
+   * One table from exported parts, in one pass: row `j` of part `p` goes to row
+   * `positions[p][j]` (or the parts one after another when `positions` is null; the
+   * positions must cover every row once). Columns missing in a part are NaN / ''.
+   */
+  static gather(parts: ExportedTable[], positions: Int32Array[] | null): FeatureTable {
+    if (parts.length === 0) throw new Error('gather: no parts');
+    const level = parts[0].level, raw = parts[0].raw !== null;
+    const t = new FeatureTable(level, { raw });
+    for (const e of parts) {
+      if (e.level !== level) throw new Error(`cannot gather ${e.level} rows into a ${level} table`);
+      for (const c of e.columns) if (!t.strings.has(c) && !t.numbers.has(c)) t.addColumn(c);
     }
-    if (e.raw) t.raw.push(...e.raw);
-    t.length = e.length;
+    const n = parts.reduce((a, e) => a + e.length, 0);
+    const pos = positions ?? consecutive(parts);
+    for (const name of t.strings.keys()) {
+      const out = new Array<string>(n);
+      parts.forEach((e, p) => {
+        const d = e.strings[name], at = pos[p];
+        if (!d) { for (let j = 0; j < e.length; j++) out[at[j]] = ''; return; }
+        const values = d.values, codes = d.codes;
+        for (let j = 0; j < e.length; j++) out[at[j]] = values[codes[j]];
+      });
+      t.strings.set(name, out);
+    }
+    for (const name of t.numbers.keys()) {
+      const out = new Float64Array(n);
+      parts.forEach((e, p) => scatter(e.numbers[name], pos[p], e.length, out));
+      t.numbers.set(name, Float64Column.wrap(out));
+    }
+    if (raw) {
+      const out = new Array<Record<string, unknown> | null>(n);
+      parts.forEach((e, p) => { for (let j = 0; j < e.length; j++) out[pos[p][j]] = e.raw?.[j] ?? null; });
+      for (const r of out) t.raw.push(r);
+    }
+    t.length = n;
     t.columnsVersion++;
     return t;
   }
@@ -190,18 +240,28 @@ export class FeatureTable implements RowSink {
       }
       return 0;
     });
-    for (const [k, v] of this.strings) this.strings.set(k, order.map((i) => v[i]));
+    return this.reorder(order);
+  }
+
+  /** Puts the rows in the order given: row `i` becomes the old row `order[i]` (a permutation). */
+  reorder(order: ArrayLike<number>): this {
+    if (order.length !== this.length) throw new Error(`reorder: ${order.length} positions for ${this.length} rows`);
+    const n = this.length;
+    for (const [k, v] of this.strings) {
+      const out = new Array<string>(n);
+      for (let i = 0; i < n; i++) out[i] = v[order[i]];
+      this.strings.set(k, out);
+    }
     for (const [k, v] of this.numbers) {
-      const vals = v.values();
-      const col = new Float64Column(Math.max(256, this.length));
-      for (const i of order) col.push(vals[i]);
-      this.numbers.set(k, col);
+      const vals = v.values(), out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = vals[order[i]];
+      this.numbers.set(k, Float64Column.wrap(out));
     }
     this.columnsVersion++;
     if (this.raw.length) {
-      const raw = order.map((i) => this.raw[i]);
+      const raw = Array.from({ length: n }, (_, i) => this.raw[order[i]]);
       this.raw.length = 0;
-      this.raw.push(...raw);
+      for (const r of raw) this.raw.push(r);
     }
     return this;
   }
@@ -216,6 +276,22 @@ export class FeatureTable implements RowSink {
       this.numbers.set(name, col);
     }
   }
+}
+
+/** Positions of each part's rows when the parts are laid one after another. */
+function consecutive(parts: ExportedTable[]): Int32Array[] {
+  let at = 0;
+  return parts.map((e) => {
+    const pos = new Int32Array(e.length);
+    for (let j = 0; j < e.length; j++) pos[j] = at++;
+    return pos;
+  });
+}
+
+/** out[at[j]] = src[j] for the first `n` rows (NaN where the part lacks the column). */
+function scatter(src: Float64Array | undefined, at: Int32Array, n: number, out: Float64Array): void {
+  if (src === undefined) { for (let j = 0; j < n; j++) out[at[j]] = NaN; return; }
+  for (let j = 0; j < n; j++) out[at[j]] = src[j];
 }
 
 let danfo: typeof import('danfojs-node') | undefined;

@@ -10,7 +10,7 @@ import type { RowSink } from './rows';
 import { RunStats } from './stats';
 import { BUILTIN_FEATURES } from '../features';
 import { availableParallelism } from 'node:os';
-import { extractFilesParallel, extractSharded, replayRows, ParallelJob, ParallelResult } from './parallel';
+import { extractFilesParallel, extractSharded, replayRows, ParallelJob, ParallelResult, ParallelTiming } from './parallel';
 
 export interface ExtractProgress {
   capture: string;
@@ -47,16 +47,22 @@ export interface ExtractOptions {
   /** Called after each batch was processed, with the pipeline (profilers sample state here). */
   onBatch?: (p: Pipeline, batch: PacketBatch) => void;
   /**
-   * Worker threads: a number, or 'auto' (default) = the machine's cores when there are several
-   * capture files (one file per worker). One file is split across workers by flow only when a
-   * number is given and it is larger than `shardMinBytes`. 1 runs on the main thread. Runs
-   * with onPipeline/onBatch hooks always use the main thread.
+   * Worker threads: a number, or 'auto' (default) = the machine's cores. Several capture files
+   * go one file per worker; one file larger than `shardMinBytes` is split across workers by
+   * flow (output identical to one thread, rows in the same order). 1 runs on the main thread,
+   * as do runs with onPipeline/onBatch hooks and standard input.
    */
   workers?: number | 'auto';
   /** Modules every worker requires first: where users' feature classes register themselves. */
   workerModules?: string[];
   /** Smallest single capture split across workers by flow (default 64 MiB). */
   shardMinBytes?: number;
+  /**
+   * Run as worker `index` of `count` of a flow-sharded run (see PipelineOptions.shard): every
+   * packet is read and tracked, feature classes run for the owned units only, and each row
+   * carries `seq`, its position in a one-thread run. The parallel runner sets this.
+   */
+  shard?: { index: number; count: number };
 }
 
 export interface ExtractResult {
@@ -67,6 +73,8 @@ export interface ExtractResult {
   /** Non-fatal capture issues (first occurrence of each reason per capture). */
   issues: CaptureIssue[];
   config: RefineryConfig;
+  /** One capture split across workers: each worker's time, rows and the merge's time. */
+  parallel?: ParallelTiming;
 }
 
 /** Resolves the `config` option into a normalized config. */
@@ -101,7 +109,7 @@ export async function extractTable(opts: ExtractOptions): Promise<ExtractResult>
     // Only the first pipeline announces the columns; later ones share the same config.
     const pipeSink: RowSink = begun ? { row: (r) => sink.row(r) } : sink;
     begun = true;
-    const pipeline = new Pipeline({ config, bins: opts.bins, level, capture: label, sink: pipeSink, raw: opts.raw, onlyClasses: opts.onlyClasses });
+    const pipeline = new Pipeline({ config, bins: opts.bins, level, capture: label, sink: pipeSink, raw: opts.raw, onlyClasses: opts.onlyClasses, shard: opts.shard });
     opts.onPipeline?.(pipeline, label);
     const fileBytes = typeof source === 'string' && source !== '-' ? safeSize(source) : 0;
     const t0 = performance.now();
@@ -163,7 +171,7 @@ async function tryParallel(opts: ExtractOptions, config: RefineryConfig, level: 
   const cores = availableParallelism();
   const requested = opts.workers ?? 'auto';
   const workers = requested === 'auto' ? cores : Math.max(1, Math.floor(requested));
-  if (workers <= 1 || opts.onPipeline || opts.onBatch || opts.reader) return null;
+  if (workers <= 1 || opts.onPipeline || opts.onBatch || opts.reader || opts.shard) return null;
   // Classes registered at run time exist in workers only if their modules are given.
   const custom = config.services.flatMap((s) => s.collect).filter((c) => !BUILTIN_FEATURES.has(c));
   if (custom.length && !(opts.workerModules && opts.workerModules.length)) return null;
@@ -178,21 +186,18 @@ async function tryParallel(opts: ExtractOptions, config: RefineryConfig, level: 
     job.onFileDone = (done, total, capture) => opts.onProgress?.({ capture, index: done - 1, total, bytesRead: 1, fileBytes: 1, records: 0 });
     r = await extractFilesParallel(paths, job);
   } else {
+    // One file is split by flow only when it is big enough to repay starting the workers.
     const size = safeSize(paths[0]);
-    // Dealing one file's flows to workers costs the main thread a decode and a copy per
-    // packet; on 2 cores it measured slower than one thread, so 'auto' never does it: ask for
-    // it with a number of workers (and a file over `shardMinBytes`).
-    if (requested === 'auto') return null;
     if (size < (opts.shardMinBytes ?? 64 * 2 ** 20)) return null;
     job.onBytes = (bytesRead, records) => opts.onProgress?.({ capture: basename(paths[0]), index: 0, total: 1, bytesRead, fileBytes: size, records });
-    r = await extractSharded(paths[0], basename(paths[0]), job);
+    r = await extractSharded(paths[0], job);
   }
   r.stats.elapsedMs = performance.now() - t0; // wall time, not the workers' sum
   if (opts.sink) {
     replayRows(r.table, opts.sink);
     await opts.sink.end?.();
   }
-  return { table: r.table, stats: r.stats, errors: r.errors, issues: r.issues, config };
+  return { table: r.table, stats: r.stats, errors: r.errors, issues: r.issues, config, parallel: r.timing };
 }
 
 function safeSize(path: string): number {

@@ -1,14 +1,11 @@
-import { Worker } from 'node:worker_threads';
-import { join } from 'node:path';
 import { basename } from 'node:path';
-import { openCapture } from '../capture/reader';
 import { CaptureError } from '../capture/errors';
 import type { CaptureIssue } from '../capture/batch';
 import type { RefineryConfig } from '../config/config';
 import { FeatureTable, ExportedTable } from '../output/table';
 import type { BinRow, RowSink } from './rows';
 import { RunStats, runStatsFrom } from './stats';
-import { Sharder, packShard } from './shard';
+import { takeWorkers, returnWorkers } from './workerPool';
 
 /** What parallel runs need from the caller's options. */
 export interface ParallelJob {
@@ -31,10 +28,54 @@ export interface ParallelResult {
   issues: CaptureIssue[];
   /** Feature state per class summed over the workers (sharded runs). */
   stateBytes?: Record<string, number>;
+  /** Sharded runs: each worker's own time and the merge's, in ms (how well the work split). */
+  timing?: ParallelTiming;
 }
 
-function spawn(modules: string[]): Worker {
-  return new Worker(join(__dirname, 'worker.js'), { workerData: { modules } });
+export interface ParallelTiming {
+  workerMs: number[];
+  rowsPerWorker: number[];
+  /** Packets each worker ran feature classes on (the split of the work). */
+  packetsPerWorker: number[];
+  mergeMs: number;
+}
+
+type Exported<T> = T & { table: ExportedTable; stats: RunStats; errors: { file: string; offset: number; reason: string; message: string }[]; issues: CaptureIssue[] };
+
+function captureErrorFrom(e: { file: string; offset: number; reason: string; message: string }): CaptureError {
+  return new CaptureError(e.file, e.offset, e.reason, e.message.replace(`${e.file}: `, '').replace(/ \(byte offset \d+\)$/, ''));
+}
+
+/**
+ * Runs one request per worker (or a queue of them over a pool) and collects the replies
+ * of type `done`; forwards `progress` messages. Any worker error rejects the whole run.
+ */
+async function runOnWorkers<R>(n: number, modules: string[], requests: Record<string, unknown>[], done: string,
+  onDone: (reply: R, id: number) => void, onProgress?: (m: { bytesRead: number; records: number }) => void): Promise<void> {
+  const workers = takeWorkers(Math.max(1, Math.min(n, requests.length)), modules);
+  let healthy = true;
+  let next = 0;
+  try {
+    await Promise.all(workers.map((w, k) => new Promise<void>((resolve, reject) => {
+      const give = () => {
+        if (next >= requests.length) { resolve(); return; }
+        const id = next++;
+        w.postMessage({ ...requests[id], id });
+      };
+      w.on('message', (m: { type: string; id: number; message?: string; bytesRead?: number; records?: number }) => {
+        if (m.type === 'error') { healthy = false; reject(new Error(`worker ${k}: ${m.message}`)); return; }
+        if (m.type === 'progress') { onProgress?.(m as { bytesRead: number; records: number }); return; }
+        if (m.type === done) { onDone(m as unknown as R, m.id); give(); }
+      });
+      w.on('error', (e) => { healthy = false; reject(e); });
+      give();
+    })));
+  } catch (e) {
+    healthy = false;
+    throw e;
+  } finally {
+    await returnWorkers(workers, modules, healthy);
+  }
 }
 
 /**
@@ -42,127 +83,77 @@ function spawn(modules: string[]): Worker {
  * Results are appended in the order of `paths`, so output does not depend on timing.
  */
 export async function extractFilesParallel(paths: string[], job: ParallelJob): Promise<ParallelResult> {
-  const n = Math.max(1, Math.min(job.workers, paths.length));
-  const results: ({ table: ExportedTable; stats: RunStats; errors: { file: string; offset: number; reason: string; message: string }[]; issues: CaptureIssue[] } | undefined)[] = new Array(paths.length);
-  let next = 0, done = 0;
-  const pool = Array.from({ length: n }, () => spawn(job.modules));
-  try {
-    await Promise.all(pool.map((w) => new Promise<void>((resolve, reject) => {
-      const give = () => {
-        if (next >= paths.length) { resolve(); return; }
-        const id = next++;
-        w.postMessage({ type: 'file', id, path: paths[id], config: job.config, bins: job.bins, level: job.level, raw: job.raw, onlyClasses: job.onlyClasses });
-      };
-      w.on('message', (m: { type: string; id: number; message?: string }) => {
-        if (m.type === 'error') { reject(new Error(`worker: ${m.message}`)); return; }
-        if (m.type === 'file-done') {
-          results[m.id] = m as unknown as (typeof results)[number];
-          job.onFileDone?.(++done, paths.length, basename(paths[m.id]));
-          give();
-        }
-      });
-      w.on('error', reject);
-      give();
-    })));
-  } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
-  }
-  const table = new FeatureTable(job.level, { raw: job.raw });
+  const results: (Exported<object> | undefined)[] = new Array(paths.length);
+  let done = 0;
+  const requests = paths.map((path) => ({ type: 'file', path, config: job.config, bins: job.bins, level: job.level, raw: job.raw, onlyClasses: job.onlyClasses }));
+  await runOnWorkers<Exported<object>>(job.workers, job.modules, requests, 'file-done', (r, id) => {
+    results[id] = r;
+    job.onFileDone?.(++done, paths.length, basename(paths[id]));
+  });
+  const finished = results.filter((r): r is Exported<object> => r !== undefined);
+  const table = finished.length ? FeatureTable.gather(finished.map((r) => r.table), null) : new FeatureTable(job.level, { raw: job.raw });
   const stats = new RunStats();
   const errors: CaptureError[] = [];
   const issues: CaptureIssue[] = [];
-  for (const r of results) {
-    if (!r) continue;
-    table.append(FeatureTable.fromExported(r.table));
+  for (const r of finished) {
     stats.add(runStatsFrom(r.stats));
-    for (const e of r.errors) errors.push(new CaptureError(e.file, e.offset, e.reason, e.message.replace(`${e.file}: `, '').replace(/ \(byte offset \d+\)$/, '')));
+    for (const e of r.errors) errors.push(captureErrorFrom(e));
     issues.push(...r.issues);
   }
   return { table, stats, errors, issues };
 }
 
 /**
- * Parallel flows: the main thread reads the capture and deals each packet to the worker
- * that owns its flow (symmetric hash, like NIC RSS; the client address at session level);
- * DNS responses go to every worker so each service map learns them. Each worker owns its
- * part of the flow table and feature state; bins are merged at the end and put in a
- * canonical order. At most `inflight` batches wait per worker (bounded memory).
+ * Parallel flows, for one capture: every worker reads the whole file and runs the whole
+ * data path (flow table, service map, sessions, bin clocks), so flow and session
+ * boundaries, evictions and the order bins close in are exactly those of one thread.
+ * Feature classes, the bulk of the work, run only for the units a worker owns (dealt at
+ * their start to the least-loaded worker, a choice all workers make alike). Each row
+ * carries its position in a one-thread run, so the merge restores that order exactly.
  */
-export async function extractSharded(source: string, label: string, job: ParallelJob, inflight = 4): Promise<ParallelResult> {
+export async function extractSharded(path: string, job: ParallelJob): Promise<ParallelResult> {
   const n = job.workers;
-  const workers = Array.from({ length: n }, () => spawn(job.modules));
-  const pending = new Array<number>(n).fill(0);
-  let wake: (() => void) | null = null;
-  let failure: Error | null = null;
-  const finals: Promise<{ table: ExportedTable; stats: RunStats; state: Record<string, number> }>[] = [];
-  const finalResolvers: ((v: { table: ExportedTable; stats: RunStats; state: Record<string, number> }) => void)[] = [];
-  workers.forEach((w, k) => {
-    finals.push(new Promise((resolve) => finalResolvers.push(resolve)));
-    w.on('message', (m: { type: string; message?: string; table?: ExportedTable; stats?: RunStats; state?: Record<string, number> }) => {
-      if (m.type === 'ack') { pending[k]--; if (wake) { const f = wake; wake = null; f(); } }
-      else if (m.type === 'shard-done') finalResolvers[k]({ table: m.table!, stats: m.stats!, state: m.state! });
-      else if (m.type === 'error') { failure = new Error(`worker ${k}: ${m.message}`); if (wake) { const f = wake; wake = null; f(); } }
-    });
-    w.on('error', (e) => { failure = e; if (wake) { const f = wake; wake = null; f(); } });
-    w.postMessage({ type: 'shard-start', config: job.config, bins: job.bins, level: job.level, raw: job.raw, capture: label, onlyClasses: job.onlyClasses });
-  });
-  const sharder = new Sharder(n, job.level === 'session', job.config.localPrefixes, job.config.localMacs, job.config.flowEvictSeconds);
-  const errors: CaptureError[] = [];
-  let issues: CaptureIssue[] = [];
-  let captureIssues: Record<string, number> = {};
-  const t0 = performance.now();
-  const reader = openCapture(source, { name: source });
-  try {
-    const idx = Array.from({ length: n }, () => new Int32Array(8192));
-    const learn = Array.from({ length: n }, () => new Uint8Array(8192));
-    const counts = new Int32Array(n);
-    const flag = { dns: false };
-    try {
-      for await (const batch of reader) {
-        if (idx[0].length < batch.count) for (let k = 0; k < n; k++) { idx[k] = new Int32Array(batch.count); learn[k] = new Uint8Array(batch.count); }
-        counts.fill(0);
-        for (let i = 0; i < batch.count; i++) {
-          const owner = sharder.shardOf(batch, i, flag);
-          if (flag.dns) {
-            for (let k = 0; k < n; k++) { idx[k][counts[k]] = i; learn[k][counts[k]++] = k === owner ? 0 : 1; }
-          } else {
-            idx[owner][counts[owner]] = i; learn[owner][counts[owner]++] = 0;
-          }
-        }
-        for (let k = 0; k < n; k++) {
-          if (counts[k] === 0) continue;
-          while (pending[k] >= inflight && !failure) await new Promise<void>((r) => { wake = r; });
-          if (failure) throw failure;
-          const msg = packShard(batch, idx[k], learn[k], counts[k]);
-          pending[k]++;
-          workers[k].postMessage(msg, [msg.data, msg.meta]);
-        }
-        job.onBytes?.(reader.stats.bytesRead, reader.stats.records);
-      }
-    } catch (e) {
-      if (!(e instanceof CaptureError)) throw e;
-      errors.push(e);
-    }
-    issues = reader.issues.filter((i) => !i.fatal);
-    captureIssues = reader.stats.issues;
-    for (const w of workers) w.postMessage({ type: 'shard-finish' });
-    const parts = await Promise.all(finals);
-    if (failure) throw failure;
-    const table = new FeatureTable(job.level, { raw: job.raw });
-    const stats = new RunStats();
-    const state: Record<string, number> = {};
-    for (const p of parts) {
-      table.append(FeatureTable.fromExported(p.table));
-      stats.add(runStatsFrom(p.stats));
-      for (const [k, v] of Object.entries(p.state)) state[k] = (state[k] ?? 0) + v;
-    }
-    stats.elapsedMs = performance.now() - t0;
-    stats.captureIssues = captureIssues;
-    table.sortCanonical();
-    return { table, stats, errors, issues, stateBytes: state };
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+  const parts: Exported<{ seq: Float64Array; state: Record<string, number>; ownedPackets: number }>[] = new Array(n);
+  const requests = Array.from({ length: n }, (_, index) => ({
+    type: 'own', path, shard: { index, count: n }, progress: index === 0,
+    config: job.config, bins: job.bins, level: job.level, raw: job.raw, onlyClasses: job.onlyClasses,
+  }));
+  await runOnWorkers<(typeof parts)[number]>(n, job.modules, requests, 'own-done', (r, id) => { parts[id] = r; },
+    (m) => job.onBytes?.(m.bytesRead, m.records));
+  const state: Record<string, number> = {};
+  let rows = 0;
+  for (const p of parts) {
+    rows += p.stats.rows;
+    for (const [k, v] of Object.entries(p.state)) state[k] = (state[k] ?? 0) + v;
   }
+  const t0 = performance.now();
+  const table = FeatureTable.gather(parts.map((p) => p.table), emissionOrder(parts.map((p) => p.seq), rows));
+  const timing = {
+    workerMs: parts.map((p) => p.stats.elapsedMs), rowsPerWorker: parts.map((p) => p.stats.rows),
+    packetsPerWorker: parts.map((p) => p.ownedPackets), mergeMs: performance.now() - t0,
+  };
+  // Every worker saw every packet: worker 0's counts are the run's, except rows (each worker's own).
+  const stats = runStatsFrom(parts[0].stats);
+  stats.rows = rows;
+  return { table, stats, errors: parts[0].errors.map(captureErrorFrom), issues: parts[0].issues, stateBytes: state, timing };
+}
+
+/** Each worker's rows' positions in a one-thread run; together they must cover 0..n-1 once. */
+function emissionOrder(seqs: Float64Array[], n: number): Int32Array[] {
+  const seen = new Uint8Array(n);
+  let total = 0;
+  const out = seqs.map((s) => {
+    total += s.length;
+    const pos = new Int32Array(s.length);
+    for (let i = 0; i < s.length; i++) {
+      const q = s[i];
+      if (!(q >= 0 && q < n) || seen[q]) throw new Error(`parallel flows: row position ${q} out of range or repeated (${n} rows)`);
+      seen[q] = 1; pos[i] = q;
+    }
+    return pos;
+  });
+  if (total !== n) throw new Error(`parallel flows: ${total} row positions for ${n} rows`);
+  return out;
 }
 
 /** Feeds the rows of a table to a sink, as a pipeline would have. */

@@ -27,6 +27,14 @@ export interface PipelineOptions {
   raw?: boolean;
   /** Restrict every service to these classes (used by the profiler to run one class alone). */
   onlyClasses?: readonly string[];
+  /**
+   * Parallel flows: this pipeline is worker `index` of `count`, all reading the same packets.
+   * Every worker keeps the whole data path (flow table, services, sessions, bin clocks), so
+   * flow and session boundaries and the emission order are those of one thread; feature
+   * classes run only for the units (flows or sessions) this worker owns. Units are dealt at
+   * their start to the least-loaded worker, a deterministic choice every worker makes alike.
+   */
+  shard?: { index: number; count: number };
 }
 
 /** A configured service at run time: its classes, one instance set per bin size. */
@@ -40,6 +48,9 @@ interface ServiceRuntime {
   /** others[b]: the instances of sets[b] that take packets of the client's other traffic. */
   others: FeatureClass[][];
   values: Float64Array;
+  /** Class calls per packet (all bin sizes): the load a unit of this service adds per packet. */
+  weight: number;
+  otherWeight: number;
 }
 
 interface UnitLabel {
@@ -85,6 +96,15 @@ export class Pipeline {
   private flowClient = new Int32Array(0);
   /** Per client id, the sessions (units) currently open for it. */
   private readonly clientSessions: number[][] = [];
+  /** Parallel flows: this worker, the worker count, each unit's owner, work dealt to each worker. */
+  private readonly shardIndex: number;
+  private readonly shardCount: number;
+  private readonly load: Float64Array;
+  private unitOwner = new Uint8Array(0);
+  /** Bins emitted so far by any worker: a row's position in a one-thread run. */
+  private emitted = 0;
+  /** Packets this worker ran feature classes on (all served packets when not sharded). */
+  ownedPackets = 0;
 
   // Per-unit bin state: index unit * nb + b.
   private unitCap = 0;
@@ -112,6 +132,12 @@ export class Pipeline {
     this.sink = opts.sink;
     this.capture = opts.capture ?? '';
     this.wantRaw = !!opts.raw;
+    this.shardIndex = opts.shard?.index ?? 0;
+    this.shardCount = opts.shard?.count ?? 1;
+    if (!(Number.isInteger(this.shardCount) && this.shardCount >= 1 && this.shardCount <= 255 && Number.isInteger(this.shardIndex) && this.shardIndex >= 0 && this.shardIndex < this.shardCount)) {
+      throw new Error(`shard must be {index, count} with 0 <= index < count <= 255 (got ${JSON.stringify(opts.shard)})`);
+    }
+    this.load = new Float64Array(this.shardCount);
     this.sweepEvery = Math.min(1, this.bins[0] / 2);
     this.maxFlows = this.config.maxFlows;
     this.evictSeconds = this.config.flowEvictSeconds;
@@ -139,7 +165,8 @@ export class Pipeline {
         level: this.level, binSeconds: bin, options: this.config.featureOptions[def.featureName] ?? {},
       })));
       const others = sets.map((set) => set.filter((c) => typeof c.addOtherPacket === 'function'));
-      return { name: svc.name, classes, columns, offsets, sets, others, values: new Float64Array(columns.length) };
+      const weight = sets.reduce((a, set) => a + set.length, 0), otherWeight = others.reduce((a, o) => a + o.length, 0);
+      return { name: svc.name, classes, columns, offsets, sets, others, values: new Float64Array(columns.length), weight, otherWeight };
     });
     this.featureColumns = union;
     this.feedsOthers = this.level === 'session' && this.runtimes.some((rt) => rt.others.some((o) => o.length > 0));
@@ -152,19 +179,11 @@ export class Pipeline {
   }
 
   /** Processes every record of a batch. */
-  /**
-   * Processes every record of a batch. With `learnOnly`, records flagged 1 there are
-   * another shard's packets: they only teach the service map (DNS) and count nowhere.
-   */
-  processBatch(batch: PacketBatch, learnOnly?: Uint8Array): void {
+  processBatch(batch: PacketBatch): void {
     if (this.finished) throw new Error('Pipeline: processBatch() after finish()');
     const p = this.p, st = this.stats, table = this.flows, skipped = st.skipped;
     const n = batch.count;
     for (let i = 0; i < n; i++) {
-      if (learnOnly !== undefined && learnOnly[i] === 1) {
-        if (decodeRecord(batch, i, p) === Skip.None && p.protocol === 17 && p.l4 >= 0 && p.payloadCaplen > 0) this.services.learnDns(p);
-        continue;
-      }
       st.records++;
       const skip = decodeRecord(batch, i, p);
       if (skip !== Skip.None) { skipped[skip]++; continue; }
@@ -253,6 +272,9 @@ export class Pipeline {
   private addToUnit(unit: number, svc: number, p: Packet): void {
     const rt = this.runtimes[svc];
     this.unitLast[unit] = p.ts;
+    const owner = this.unitOwner[unit], mine = owner === this.shardIndex;
+    this.load[owner] += rt.weight;
+    if (mine) this.ownedPackets++;
     const nb = this.nb, base = unit * nb, ts = p.ts;
     for (let b = 0; b < nb; b++) {
       const idx = base + b;
@@ -265,6 +287,7 @@ export class Pipeline {
         this.dirty[idx] = 1;
         this.due.push(this.binStart[idx] + size, unit, b);
       }
+      if (!mine) continue;
       const set = rt.sets[b];
       for (let c = 0; c < set.length; c++) set[c].addPacket(p, unit);
     }
@@ -279,6 +302,8 @@ export class Pipeline {
       const sid = list[i];
       if (sid === ownUnit) continue;
       const rt = this.runtimes[this.unitService[sid]];
+      const owner = this.unitOwner[sid], mine = owner === this.shardIndex;
+      this.load[owner] += rt.otherWeight;
       for (let b = 0; b < nb; b++) {
         const others = rt.others[b];
         if (others.length === 0) continue;
@@ -291,7 +316,7 @@ export class Pipeline {
           this.dirty[idx] = 1;
           this.due.push(this.binStart[idx] + size, sid, b);
         }
-        for (let c = 0; c < others.length; c++) others[c].addOtherPacket!(p, sid);
+        if (mine) for (let c = 0; c < others.length; c++) others[c].addOtherPacket!(p, sid);
       }
     }
   }
@@ -369,7 +394,13 @@ export class Pipeline {
     this.unitLast[unit] = p.ts;
     this.unitService[unit] = svc;
     this.unitLabel[unit] = undefined;
-    for (const set of this.runtimes[svc].sets) for (const c of set) c.init(unit, p);
+    let owner = 0;
+    if (this.shardCount > 1) {
+      const load = this.load;
+      for (let k = 1; k < load.length; k++) if (load[k] < load[owner]) owner = k;
+    }
+    this.unitOwner[unit] = owner;
+    if (owner === this.shardIndex) for (const set of this.runtimes[svc].sets) for (const c of set) c.init(unit, p);
   }
 
   private endFlow(flow: number): void {
@@ -380,7 +411,7 @@ export class Pipeline {
         this.closeUnit(flow);
       } else {
         const sid = table.session[flow];
-        for (const set of this.runtimes[svc].sets) for (const c of set) c.flowEnded?.(flow);
+        if (this.unitOwner[sid] === this.shardIndex) for (const set of this.runtimes[svc].sets) for (const c of set) c.flowEnded?.(flow);
         if (this.sessions.flowEnded(sid)) {
           this.closeUnit(sid);
           this.sessions.remove(sid);
@@ -398,7 +429,7 @@ export class Pipeline {
   private closeUnit(unit: number): void {
     const nb = this.nb;
     for (let b = 0; b < nb; b++) if (this.dirty[unit * nb + b]) this.emit(unit, b);
-    for (const set of this.runtimes[this.unitService[unit]].sets) for (const c of set) c.release(unit);
+    if (this.unitOwner[unit] === this.shardIndex) for (const set of this.runtimes[this.unitService[unit]].sets) for (const c of set) c.release(unit);
     this.unitActive[unit] = 0;
     this.unitLabel[unit] = undefined;
   }
@@ -448,6 +479,8 @@ export class Pipeline {
   }
 
   private emit(unit: number, b: number): void {
+    const seq = this.emitted++;
+    if (this.unitOwner[unit] !== this.shardIndex) { this.dirty[unit * this.nb + b] = 0; return; }
     const svc = this.unitService[unit];
     const rt = this.runtimes[svc];
     const set = rt.sets[b];
@@ -479,6 +512,7 @@ export class Pipeline {
     row.columns = rt.columns;
     row.values = rt.values;
     row.raw = raw;
+    row.seq = seq;
     this.stats.rows++;
     this.sink.row(row);
   }
@@ -508,6 +542,7 @@ export class Pipeline {
     const a = new Uint8Array(cap); a.set(this.unitActive); this.unitActive = a;
     const s = new Int16Array(cap); s.set(this.unitService); this.unitService = s;
     const l = new Float64Array(cap); l.set(this.unitLast); this.unitLast = l;
+    const o = new Uint8Array(cap); o.set(this.unitOwner); this.unitOwner = o;
     this.unitCap = cap;
   }
 }

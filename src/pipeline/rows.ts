@@ -23,6 +23,8 @@ export interface BinRow {
   values: Float64Array;
   /** Raw per-class data (e.g. the segment list), when a class provides it. */
   raw: Record<string, unknown> | null;
+  /** Position of the row in the run's emission order, the same whatever the number of workers. */
+  seq?: number;
 }
 
 /** Receives closed bins as the pipeline emits them (tables, files, live writers). */

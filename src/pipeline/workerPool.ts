@@ -1,0 +1,41 @@
+import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+
+/**
+ * Worker threads kept between runs: starting one costs ~100 ms of module loading, as much
+ * as a small capture takes to process. Idle workers are unref'd, so they never keep the
+ * process alive; a worker that failed is terminated instead of coming back.
+ */
+const idle = new Map<string, Worker[]>();
+
+/** `n` workers that have required `modules` (users' feature classes), reused when idle. */
+export function takeWorkers(n: number, modules: string[]): Worker[] {
+  const key = modules.join('\n');
+  const free = idle.get(key) ?? [];
+  const out: Worker[] = [];
+  while (out.length < n && free.length) out.push(free.pop()!);
+  while (out.length < n) {
+    const w = new Worker(join(__dirname, 'worker.js'), { workerData: { modules } });
+    w.once('exit', () => { const list = idle.get(key); const at = list ? list.indexOf(w) : -1; if (at >= 0) list!.splice(at, 1); });
+    out.push(w);
+  }
+  for (const w of out) w.ref();
+  return out;
+}
+
+/** Gives workers back after a run; `healthy: false` ends them (an error may have left state behind). */
+export async function returnWorkers(workers: Worker[], modules: string[], healthy: boolean): Promise<void> {
+  for (const w of workers) { w.removeAllListeners('message'); w.removeAllListeners('error'); }
+  if (!healthy) { await Promise.all(workers.map((w) => w.terminate())); return; }
+  const key = modules.join('\n');
+  const free = idle.get(key) ?? [];
+  for (const w of workers) { w.unref(); free.push(w); }
+  idle.set(key, free);
+}
+
+/** Ends every idle worker (tests and embedding applications that want a clean exit now). */
+export async function closeWorkers(): Promise<void> {
+  const all = [...idle.values()].flat();
+  idle.clear();
+  await Promise.all(all.map((w) => w.terminate()));
+}
