@@ -30,6 +30,7 @@ export function summaryText(stats: RunStats, errors: CaptureError[] = [], issues
     `packets of no configured service (no feature work): ${stats.unservedPackets}`,
     `time ${(stats.elapsedMs / 1000).toFixed(2)} s, ${pps.toFixed(2)} M packets/s`,
   ];
+  if (stats.evictedForSpace || stats.refusedFlows) lines.push(`flow table full (FlowCache.MaxFlows): ${stats.evictedForSpace} flows evicted early, ${stats.refusedFlows} new flows refused`);
   const skipped = s.skipped as Record<string, number>;
   if (Object.keys(skipped).length) lines.push(`skipped: ${Object.entries(skipped).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (stats.dnsResponses) lines.push(`DNS responses ${stats.dnsResponses}, addresses learned ${stats.dnsLearned}` +

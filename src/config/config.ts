@@ -23,6 +23,8 @@ export interface RefineryConfig {
   flowEvictSeconds: number;
   flowCleanupSeconds: number;
   maxFlows: number;
+  /** With maxFlows: flows idle for less than this are never evicted for space (new ones are refused instead). */
+  evictMinIdleSeconds: number;
   dnsEvictSeconds: number;
   bins: number[];
   level: 'flow' | 'session';
@@ -112,6 +114,7 @@ export function normalizeConfig(input: unknown, source = '(inline config)'): Ref
     flowEvictSeconds: (raw.FlowCache?.EvictTime ?? 600 * NS) / NS,
     flowCleanupSeconds: (raw.FlowCache?.CleanupTime ?? 30 * NS) / NS,
     maxFlows: raw.FlowCache?.MaxFlows ?? 0,
+    evictMinIdleSeconds: (raw.FlowCache?.EvictMinIdle ?? 0) / NS,
     dnsEvictSeconds: (raw.DNSCache?.EvictTime ?? 600 * NS) / NS,
     bins: [...new Set(raw.Bins ?? [10])].sort((a, b) => a - b),
     level: raw.Level ?? 'flow',

@@ -40,6 +40,9 @@ export const RawConfigSchema = z.object({
     CleanupTime: GoDuration.optional(),
     ShardsCount: z.number().int().positive().optional(),
     MaxFlows: z.number().int().positive().optional(),
+    // Ours: a flow idle for less than this is never evicted to make room; a new flow that
+    // finds no such flow to evict is refused (counted, not tracked). Default 0: never refuse.
+    EvictMinIdle: GoDuration.optional(),
   }).passthrough().optional(),
   DNSCache: z.object({
     EvictTime: GoDuration.optional(),

@@ -119,6 +119,8 @@ export class Pipeline {
   private now = -Infinity;
   private nextSweep = -Infinity;
   private nextEvict = -Infinity;
+  /** Capture time before which no flow can be evicted for space (EvictMinIdle). */
+  private noRoomUntil = -Infinity;
   private finished = false;
 
   constructor(opts: PipelineOptions) {
@@ -204,7 +206,12 @@ export class Pipeline {
         flow = table.lookup(p);
       }
       if (table.lastCreated) {
-        if (this.maxFlows > 0 && table.size > this.maxFlows) this.evictIdlest(flow);
+        if (this.maxFlows > 0 && table.size > this.maxFlows && !this.makeRoom(flow, ts)) {
+          table.remove(flow);
+          this.stats.refusedFlows++;
+          st.unservedPackets++;
+          continue;
+        }
         this.onNewFlow(flow, p);
       }
       table.lastTs[flow] = ts;
@@ -462,20 +469,25 @@ export class Pipeline {
   /**
    * The flow table is full: evict the idlest eighth of the flows (those whose last packet
    * is oldest), emitting their partial bins. Amortized over the inserts that follow, this
-   * keeps state bounded under a flood of new flows at O(1) per insert.
+   * keeps state bounded under a flood of new flows at O(1) per insert. Flows idle for less
+   * than EvictMinIdle are kept: when none can go, returns false and the new flow is refused.
+   * Until the idlest kept flow reaches EvictMinIdle, later refusals cost O(1).
    */
-  private evictIdlest(keep: number): void {
-    const table = this.flows, n = table.highWater;
+  private makeRoom(keep: number, now: number): boolean {
+    if (now < this.noRoomUntil) return false;
+    const table = this.flows, n = table.highWater, minIdle = this.config.evictMinIdleSeconds ?? 0;
     const last: number[] = [];
     for (let f = 0; f < n; f++) if (table.alive[f] && f !== keep) last.push(table.lastTs[f]);
     last.sort((a, b) => a - b);
     const quota = Math.max(1, Math.floor(this.maxFlows / 8));
-    const cutoff = last[Math.min(last.length - 1, quota - 1)];
+    const cutoff = Math.min(last[Math.min(last.length - 1, quota - 1)], now - minIdle);
     let evicted = 0;
     for (let f = 0; f < n && evicted < quota; f++) {
       if (table.alive[f] && f !== keep && table.lastTs[f] <= cutoff) { this.endFlow(f); evicted++; }
     }
     this.stats.evictedForSpace += evicted;
+    if (evicted === 0) this.noRoomUntil = (last.length ? last[0] : now) + minIdle;
+    return evicted > 0;
   }
 
   private emit(unit: number, b: number): void {

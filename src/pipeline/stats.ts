@@ -10,6 +10,12 @@ export class RunStats {
   flows = 0;
   /** Flows evicted early because the flow table reached `FlowCache.MaxFlows`. */
   evictedForSpace = 0;
+  /**
+   * New flows refused because the table was full and no flow had been idle for
+   * `FlowCache.EvictMinIdle` (their packets are not tracked; a refused flow's next packet
+   * asks again and, if refused, counts again).
+   */
+  refusedFlows = 0;
   servedFlows = 0;
   sessions = 0;
   rows = 0;
@@ -31,7 +37,7 @@ export class RunStats {
 
   add(o: RunStats): void {
     this.records += o.records; this.packets += o.packets; this.bytes += o.bytes;
-    this.unservedPackets += o.unservedPackets; this.flows += o.flows; this.evictedForSpace += o.evictedForSpace; this.servedFlows += o.servedFlows;
+    this.unservedPackets += o.unservedPackets; this.flows += o.flows; this.evictedForSpace += o.evictedForSpace; this.refusedFlows += o.refusedFlows; this.servedFlows += o.servedFlows;
     this.sessions += o.sessions; this.rows += o.rows; this.elapsedMs += o.elapsedMs;
     for (let i = 0; i < this.skipped.length; i++) this.skipped[i] += o.skipped[i];
     this.firstTs = Math.min(this.firstTs, o.firstTs); this.lastTs = Math.max(this.lastTs, o.lastTs);
@@ -45,7 +51,7 @@ export class RunStats {
   toJSON(): Record<string, unknown> {
     return {
       records: this.records, packets: this.packets, bytes: this.bytes, flows: this.flows, servedFlows: this.servedFlows,
-      sessions: this.sessions, rows: this.rows, evictedForSpace: this.evictedForSpace, unservedPackets: this.unservedPackets,
+      sessions: this.sessions, rows: this.rows, evictedForSpace: this.evictedForSpace, refusedFlows: this.refusedFlows, unservedPackets: this.unservedPackets,
       skipped: this.skippedByReason(), dnsResponses: this.dnsResponses, dnsLearned: this.dnsLearned, dnsErrors: this.dnsErrors,
       captureIssues: this.captureIssues, elapsedMs: this.elapsedMs,
       packetsPerSecond: this.elapsedMs > 0 ? this.records / (this.elapsedMs / 1000) : 0,

@@ -115,6 +115,36 @@ test('MaxFlows bounds the flow table: the idlest flows are evicted first and the
   assert.equal(out[busy[0]], 1000);
 });
 
+test('MaxFlows with EvictMinIdle: active flows are kept, new flows refused and counted until some flow is idle long enough', () => {
+  const { normalizeConfig } = require('../../src/config/config') as typeof import('../../src/config/config');
+  const config = normalizeConfig({ FlowCache: { MaxFlows: 64, EvictMinIdle: 1e9 } });
+  const table = new FeatureTable('flow');
+  const p = new Pipeline({ bins: [600], sink: table, config });
+  const frames: Frame[] = [];
+  // 64 flows, each sending every 0.1 s for 0.5 s: all active when the flood comes.
+  for (let k = 0; k < 5; k++) {
+    for (let i = 0; i < 64; i++) frames.push({ ts: T0 + k * 0.1 + i * 0.001, data: tcp4Frame('10.0.0.1', `1.1.1.${i}`, { srcPort: 40000, dstPort: 80 }) });
+  }
+  // A flood of 100 one-packet flows within the next 0.4 s: no flow has been idle for 1 s.
+  for (let i = 0; i < 100; i++) frames.push({ ts: T0 + 0.5 + i * 0.004, data: tcp4Frame('10.9.9.9', `2.2.0.${i}`, { srcPort: 5000, dstPort: 80 }) });
+  // 2 s later a new flow comes: the 64 have been idle for >= 1 s, so room is made for it.
+  frames.push({ ts: T0 + 3, data: tcp4Frame('10.7.7.7', '3.3.3.3', { srcPort: 6000, dstPort: 443 }) });
+  p.processBatch(batchOf(frames));
+  assert.equal(p.stats.refusedFlows, 100, 'every flood flow refused');
+  assert.equal(p.stats.flows, 64 + 1, 'refused flows are not counted as flows');
+  assert.ok(p.stats.evictedForSpace >= 1, 'the late flow made room by evicting idle flows');
+  assert.ok(p.flows.size <= 64);
+  p.finish();
+  const out = table.column('PacketCounters.OutPackets') as Float64Array;
+  const remote = table.column('remote_ip') as string[];
+  // The 64 active flows kept all their packets, in one row each; no flood flow has a row.
+  const active = [...remote.keys()].filter((i) => remote[i].startsWith('1.1.1.'));
+  assert.equal(active.length, 64);
+  for (const i of active) assert.equal(out[i], 5);
+  assert.equal(remote.filter((r) => r.startsWith('2.2.')).length, 0);
+  assert.equal(remote.filter((r) => r === '3.3.3.3').length, 1);
+});
+
 test('a gap longer than EvictTime splits a flow exactly, whatever the cleanup cadence', () => {
   const { normalizeConfig } = require('../../src/config/config') as typeof import('../../src/config/config');
   const config = normalizeConfig({ FlowCache: { EvictTime: 5e9, CleanupTime: 300e9 } });
