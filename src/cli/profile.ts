@@ -4,7 +4,7 @@ import { resolveConfig } from '../pipeline/extract';
 import { expandCaptures } from '../pipeline/shards';
 import { profileTables, ProfileTables, SummaryRow } from '../profile/profile';
 import { DEFAULT_REPRESENTATIONS } from '../profile/runs';
-import { parse, parseBins, parseLevel, UsageError } from './args';
+import { parse, parseBins, parseLevel, parseWorkers, UsageError } from './args';
 import { createProgress } from './progress';
 import { humanBytes, textTable } from './format';
 
@@ -29,6 +29,8 @@ config's own sets and the presets), and measures its systems cost:
                            next to the given summary file, named <stem>.state.csv, ...)
   --no-heap                skip the heap measurement (faster)
   --heap-samples N         heap readings per run, at most about N (default 24)
+  --workers N|auto         runs spread over worker threads (default auto: the cores; 1 measures
+                           each run alone, without the other cores' contention)
   --iface IF --duration S  profile live traffic of an interface for S seconds instead of files
   --filter BPF             with --iface: a capture filter
   --quiet                  print nothing but errors`;
@@ -101,7 +103,7 @@ export async function profileCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     config: { type: 'string' }, bins: { type: 'string' }, level: { type: 'string' }, out: { type: 'string' },
     classes: { type: 'string' }, representations: { type: 'string' }, 'no-heap': { type: 'boolean' },
-    'heap-samples': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    'heap-samples': { type: 'string' }, workers: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     iface: { type: 'string' }, duration: { type: 'string' }, filter: { type: 'string' },
   });
   if (values.help) { console.log(profileHelp); return 0; }
@@ -126,7 +128,7 @@ export async function profileCommand(argv: string[]): Promise<number> {
     tables = await profileTables({
       ...(source ? { source } : { captures: expandCaptures(positionals) }), config, bins: parseBins(values.bins as string | undefined),
       level: parseLevel(values.level as string | undefined), classes: list(values.classes), representations: list(values.representations),
-      heap: !values['no-heap'], heapSamples,
+      heap: !values['no-heap'], heapSamples, workers: parseWorkers(values.workers as string | undefined),
       onProgress: (p) => progress.update(Math.round(p.fraction * 1000), 1000, `${p.phase} ${p.run}`),
     });
   } finally {

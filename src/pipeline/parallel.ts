@@ -50,9 +50,9 @@ function captureErrorFrom(e: { file: string; offset: number; reason: string; mes
  * Runs one request per worker (or a queue of them over a pool) and collects the replies
  * of type `done`; forwards `progress` messages. Any worker error rejects the whole run.
  */
-async function runOnWorkers<R>(n: number, modules: string[], requests: Record<string, unknown>[], done: string,
-  onDone: (reply: R, id: number) => void, onProgress?: (m: { bytesRead: number; records: number }) => void): Promise<void> {
-  const workers = takeWorkers(Math.max(1, Math.min(n, requests.length)), modules);
+export async function runOnWorkers<R, P = { bytesRead: number; records: number }>(n: number, modules: string[], requests: Record<string, unknown>[], done: string,
+  onDone: (reply: R, id: number) => void, onProgress?: (m: P & { id: number }) => void, script?: string): Promise<void> {
+  const workers = takeWorkers(Math.max(1, Math.min(n, requests.length)), modules, script);
   let healthy = true;
   let next = 0;
   try {
@@ -62,9 +62,17 @@ async function runOnWorkers<R>(n: number, modules: string[], requests: Record<st
         const id = next++;
         w.postMessage({ ...requests[id], id });
       };
-      w.on('message', (m: { type: string; id: number; message?: string; bytesRead?: number; records?: number }) => {
-        if (m.type === 'error') { healthy = false; reject(new Error(`worker ${k}: ${m.message}`)); return; }
-        if (m.type === 'progress') { onProgress?.(m as { bytesRead: number; records: number }); return; }
+      w.on('message', (m: { type: string; id: number; name?: string; message?: string; stack?: string }) => {
+        if (m.type === 'error') {
+          // The worker's error as it was thrown there (its name keeps user errors, e.g. CaptureError, short in the CLI).
+          const err = new Error(m.message);
+          err.name = m.name ?? 'Error';
+          err.stack = `${m.stack ?? m.message}\n    (in worker thread ${k})`;
+          healthy = false;
+          reject(err);
+          return;
+        }
+        if (m.type === 'progress') { onProgress?.(m as unknown as P & { id: number }); return; }
         if (m.type === done) { onDone(m as unknown as R, m.id); give(); }
       });
       w.on('error', (e) => { healthy = false; reject(e); });
@@ -74,7 +82,7 @@ async function runOnWorkers<R>(n: number, modules: string[], requests: Record<st
     healthy = false;
     throw e;
   } finally {
-    await returnWorkers(workers, modules, healthy);
+    await returnWorkers(workers, modules, healthy, script);
   }
 }
 

@@ -61,6 +61,7 @@ parentPort!.on('message', async (msg: WorkerRequest) => {
     const out = table.exportColumns(), order = seq.values().slice();
     parentPort!.postMessage({ type: 'own-done', id: msg.id, table: out, seq: order, state, ownedPackets, ...summary(r) }, [...transferables(out), order.buffer]);
   } catch (e) {
-    parentPort!.postMessage({ type: 'error', id: (msg as { id?: number }).id, message: (e as Error).stack ?? String(e) });
+    const err = e as Error;
+    parentPort!.postMessage({ type: 'error', id: (msg as { id?: number }).id, name: err?.name, message: err?.message ?? String(e), stack: err?.stack });
   }
 });

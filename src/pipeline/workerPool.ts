@@ -8,14 +8,19 @@ import { join } from 'node:path';
  */
 const idle = new Map<string, Worker[]>();
 
-/** `n` workers that have required `modules` (users' feature classes), reused when idle. */
-export function takeWorkers(n: number, modules: string[]): Worker[] {
-  const key = modules.join('\n');
+const EXTRACT_WORKER = join(__dirname, 'worker.js');
+
+/**
+ * `n` workers running `script` (default: the extraction worker) that have required `modules`
+ * (users' feature classes), reused when idle.
+ */
+export function takeWorkers(n: number, modules: string[], script = EXTRACT_WORKER): Worker[] {
+  const key = [script, ...modules].join('\n');
   const free = idle.get(key) ?? [];
   const out: Worker[] = [];
   while (out.length < n && free.length) out.push(free.pop()!);
   while (out.length < n) {
-    const w = new Worker(join(__dirname, 'worker.js'), { workerData: { modules } });
+    const w = new Worker(script, { workerData: { modules } });
     w.once('exit', () => { const list = idle.get(key); const at = list ? list.indexOf(w) : -1; if (at >= 0) list!.splice(at, 1); });
     out.push(w);
   }
@@ -24,10 +29,10 @@ export function takeWorkers(n: number, modules: string[]): Worker[] {
 }
 
 /** Gives workers back after a run; `healthy: false` ends them (an error may have left state behind). */
-export async function returnWorkers(workers: Worker[], modules: string[], healthy: boolean): Promise<void> {
+export async function returnWorkers(workers: Worker[], modules: string[], healthy: boolean, script = EXTRACT_WORKER): Promise<void> {
   for (const w of workers) { w.removeAllListeners('message'); w.removeAllListeners('error'); }
   if (!healthy) { await Promise.all(workers.map((w) => w.terminate())); return; }
-  const key = modules.join('\n');
+  const key = [script, ...modules].join('\n');
   const free = idle.get(key) ?? [];
   for (const w of workers) { w.unref(); free.push(w); }
   idle.set(key, free);

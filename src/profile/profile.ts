@@ -1,5 +1,8 @@
 import { statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { runOnWorkers } from '../pipeline/parallel';
+import { BUILTIN_FEATURES } from '../features';
 import { openCapture, CaptureSource } from '../capture/reader';
 import type { PacketBatch } from '../capture/batch';
 import type { RefineryConfig } from '../config/config';
@@ -16,7 +19,6 @@ import { distribution, quantileSorted } from './stats';
 import { formatSizes, perHour, VolumeMeter, CaptureVolume } from './storage';
 import { ProfileTable } from './table';
 import { ClassTiming, TimeMeter, TIMING_METHOD } from './timeMeter';
-import '../features';
 
 export interface ProfileProgress {
   phase: 'run' | 'heap';
@@ -57,6 +59,23 @@ export interface ProfileOptions {
   batchSize?: number;
   netflow?: NetflowOptions;
   onProgress?: (p: ProfileProgress) => void;
+  /**
+   * Worker threads for recorded captures: runs (classes, representations) are spread over
+   * them, each run reading every file. A number, or 'auto' (default) = the machine's cores.
+   */
+  workers?: number | 'auto';
+  /** Modules each worker requires first: where users' feature classes register themselves. */
+  workerModules?: string[];
+}
+
+/** How many workers profile runs use: 1 for streams, one run, or users' classes without modules. */
+function profileWorkers(opts: ProfileOptions, config: RefineryConfig, files: string[] | undefined, runs: number): number {
+  const requested = opts.workers ?? 'auto';
+  const n = requested === 'auto' ? availableParallelism() : Math.max(1, Math.floor(requested));
+  if (!files || runs < 2 || n < 2) return 1;
+  const custom = [...config.services.flatMap((s) => s.collect), ...(opts.classes ?? [])].filter((c) => !BUILTIN_FEATURES.has(c));
+  if (custom.length && !(opts.workerModules && opts.workerModules.length)) return 1;
+  return Math.min(n, runs);
 }
 
 /** The table the model sweep joins with accuracy: one row per class and per representation. */
@@ -225,7 +244,7 @@ export const STORAGE_COLUMNS = ['feature_class', 'layer', 'format', 'bytes', 'by
 export const STATE_METHOD = 'Pipeline.stateBytes() per class at every bin end of the smallest bin size (capture time, grid from the first packet) and at capture end; per flow = bytes / live flows of configured services';
 
 /** What one run measured. */
-interface RunOutcome {
+export interface RunOutcome {
   plan: RunPlan;
   timings: ClassTiming[];
   samples: StateSample[];
@@ -267,11 +286,18 @@ export async function profileTables(opts: ProfileOptions): Promise<ProfileTables
 
   const volume = new VolumeMeter();
   const netflow = new NetflowMeter(opts.netflow);
-  const outcomes: RunOutcome[] = files
-    ? await runSequential(files, runs, { config, level, bins, binSeconds, batchSize, blockCalls: opts.blockCalls, warmupRecords: opts.warmupRecords ?? 50_000, volume, netflow, progress })
-    : await runShared(source!, runs, { level, bins, binSeconds, batchSize, blockCalls: opts.blockCalls, warmupRecords: 0, volume, netflow, progress });
-  const vol = volume.result();
-  const nf = netflow.result();
+  const settings: RunSettings = { config, level, bins, binSeconds, batchSize, blockCalls: opts.blockCalls, warmupRecords: opts.warmupRecords ?? 50_000, netflowOptions: opts.netflow };
+  const workers = profileWorkers(opts, config, files, runs.length);
+  let outcomes: RunOutcome[], vol: CaptureVolume, nf: NetflowExport;
+  if (files && workers > 1) {
+    ({ outcomes, volume: vol, netflow: nf } = await runParallel(files, runs, { ...settings, progress }, workers, opts.workerModules ?? []));
+  } else {
+    outcomes = files
+      ? await runSequential(files, runs, { ...settings, volume, netflow, progress })
+      : await runShared(source!, runs, { ...settings, warmupRecords: 0, volume, netflow, progress });
+    vol = volume.result();
+    nf = netflow.result();
+  }
 
   let heap: HeapResult | undefined;
   if (wantHeap && heapPaths) {
@@ -287,6 +313,9 @@ export async function profileTables(opts: ProfileOptions): Promise<ProfileTables
   progress('heap', '', steps, 0);
 
   const tables = assemble(outcomes, vol, nf, heap, messages);
+  if (files && workers > 1) {
+    tables.notes.timing_method += ` Runs went ${workers} at a time on worker threads: ns per packet include their contention for the cores (workers: 1 measures each run alone).`;
+  }
   return tables;
 }
 
@@ -299,13 +328,14 @@ export async function profile(opts: ProfileOptions): Promise<ProfileFrames> {
   };
 }
 
-interface RunContext {
+export interface RunContext {
   level: 'flow' | 'session';
   bins: number[];
   binSeconds: number;
   batchSize: number;
   blockCalls?: number;
   warmupRecords: number;
+  netflowOptions?: NetflowOptions;
   volume: VolumeMeter;
   netflow: NetflowMeter;
   progress: (phase: 'run' | 'heap', run: string, index: number, within: number) => void;
@@ -318,7 +348,7 @@ interface RunContext {
  * machine), and that loop's call site is already polymorphic, as it is in every later
  * run, so the first run is measured like the others.
  */
-async function warmUp(file: string, runs: RunPlan[], ctx: RunContext & { config: RefineryConfig }, records: number): Promise<void> {
+export async function warmUp(file: string, runs: RunPlan[], ctx: RunContext & { config: RefineryConfig }, records: number): Promise<void> {
   if (records <= 0) return;
   const union: string[] = [];
   for (const r of runs) for (const c of r.classes) if (!union.includes(c)) union.push(c);
@@ -345,8 +375,57 @@ async function warmUp(file: string, runs: RunPlan[], ctx: RunContext & { config:
 async function runSequential(files: string[], runs: RunPlan[], ctx: RunContext & { config: RefineryConfig }): Promise<RunOutcome[]> {
   const out: RunOutcome[] = [];
   await warmUp(files[0], runs, ctx, ctx.warmupRecords);
-  for (let i = 0; i < runs.length; i++) {
-    const plan = runs[i];
+  for (let i = 0; i < runs.length; i++) out.push(await runPlan(files, runs[i], i, ctx));
+  return out;
+}
+
+/**
+ * Recorded captures, runs spread over worker threads (each run still reads every file,
+ * alone in its thread). The first run also measures the capture volume and NetFlow sizes.
+ * Runs on several cores at once contend for them: their ns per packet read a little higher.
+ */
+async function runParallel(files: string[], runs: RunPlan[], ctx: RunSettings & Pick<RunContext, 'progress'>, workers: number, modules: string[]):
+  Promise<{ outcomes: RunOutcome[]; volume: CaptureVolume; netflow: NetflowExport }> {
+  const out: RunOutcome[] = new Array(runs.length);
+  const fraction = new Float64Array(runs.length);
+  let volume: CaptureVolume | undefined, netflow: NetflowExport | undefined;
+  const settings: RunSettings = {
+    config: ctx.config, level: ctx.level, bins: ctx.bins, binSeconds: ctx.binSeconds, batchSize: ctx.batchSize, blockCalls: ctx.blockCalls,
+    warmupRecords: ctx.warmupRecords, netflowOptions: ctx.netflowOptions,
+  };
+  const requests = runs.map((plan, index) => ({ type: 'profile-run', files, plan, index, runs, settings }));
+  await runOnWorkers<ProfileRunReply, { within: number; run: string }>(workers, modules, requests, 'profile-run-done', (r) => {
+    out[r.index] = r.outcome;
+    fraction[r.index] = 1;
+    if (r.volume) volume = r.volume;
+    if (r.netflow) netflow = r.netflow;
+  }, (m) => {
+    fraction[m.id] = m.within;
+    // One bar for the whole job: the runs' progress summed.
+    const done = fraction.reduce((a, b) => a + b, 0);
+    ctx.progress('run', m.run, Math.floor(done), done - Math.floor(done));
+  }, join(__dirname, 'runWorker.js'));
+  return { outcomes: out, volume: volume!, netflow: netflow! };
+}
+
+/** What a profile run needs besides its meters (plain data: it crosses to worker threads). */
+export interface RunSettings {
+  config: RefineryConfig;
+  level: 'flow' | 'session';
+  bins: number[];
+  binSeconds: number;
+  batchSize: number;
+  blockCalls?: number;
+  warmupRecords: number;
+  netflowOptions?: NetflowOptions;
+}
+
+/** What a profile worker sends back for one run (the first run also sends the capture volume and NetFlow sizes). */
+export interface ProfileRunReply { index: number; outcome: RunOutcome; volume?: CaptureVolume; netflow?: NetflowExport }
+
+/** One run over every file, measured; the first run (`index` 0) also feeds the volume and NetFlow meters. */
+export async function runPlan(files: string[], plan: RunPlan, i: number, ctx: RunContext & { config: RefineryConfig }): Promise<RunOutcome> {
+  {
     const first = i === 0;
     const time = new TimeMeter({ blockCalls: ctx.blockCalls });
     const state = new StateMeter(ctx.binSeconds);
@@ -371,16 +450,16 @@ async function runSequential(files: string[], runs: RunPlan[], ctx: RunContext &
       },
       onProgress: (pr) => ctx.progress('run', plan.name, i, (pr.index + (pr.fileBytes ? Math.min(1, pr.bytesRead / pr.fileBytes) : 0)) / pr.total),
     });
-    if (result.errors.length) throw new Error(`profile: ${result.errors.map((e) => e.message).join('\n')}`);
+    // A capture error (its message names file and offset) stops the profile: its figures would be partial.
+    if (result.errors.length) throw result.errors[0];
     const cal = time.calibrate();
-    out.push({
+    return {
       plan, timings: time.results(), samples: state.samples,
       servedPackets: result.stats.packets - result.stats.unservedPackets,
       table: { length: result.table.length, sizes: formatSizes(result.table) },
       overheadNs: cal.overheadNs,
-    });
+    };
   }
-  return out;
 }
 
 /** One input read once: every run's pipeline gets each batch in turn. */

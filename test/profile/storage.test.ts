@@ -89,6 +89,24 @@ test('profile storage table: bytes per hour per format, capture and NetFlow refe
   assert.ok(row('netflow', 'ipfix').bytes < row('PacketCounters', 'parquet').bytes * 10);
 });
 
+test('profile on 2 worker threads: the same state, storage and volume figures as one thread, one progress bar', async () => {
+  const opts = { captures: [capture(), capture()], classes: ['PacketCounters', 'PacketTimes'], representations: ['network', 'transport'], heap: false };
+  const one = await profileTables({ ...opts, workers: 1 });
+  const fractions: number[] = [];
+  const two = await profileTables({ ...opts, workers: 2, onProgress: (p) => fractions.push(p.fraction) });
+  assert.deepEqual(two.volume, one.volume);
+  assert.deepEqual(two.netflow, one.netflow);
+  assert.deepEqual(two.storage.rows, one.storage.rows);
+  assert.deepEqual(two.state.rows, one.state.rows);
+  const deterministic = (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).filter(([k]) => !/ns|cpu|time/i.test(k)));
+  assert.deepEqual(two.summary.rows.map(deterministic), one.summary.rows.map(deterministic));
+  assert.equal(two.timing.rows.length, one.timing.rows.length);
+  assert.match(two.notes.timing_method, /worker threads/, 'the notes say runs shared the cores');
+  assert.deepEqual(two.notes.messages, one.notes.messages);
+  assert.ok(fractions.length >= 2 && fractions[fractions.length - 1] === 1, 'progress ends at 1');
+  for (let i = 1; i < fractions.length; i++) assert.ok(fractions[i] >= fractions[i - 1] - 1e-9, 'one bar that only moves forward');
+});
+
 test('NetFlow records: active timeout, inactive timeout, TCP FIN, capture end (hand-counted)', () => {
   const f: Frame[] = [];
   // A: two-way UDP, a packet each way every second for 0..130 s: intervals [0,60) [60,120) [120,130], 2 directions each.
