@@ -1,8 +1,9 @@
 /**
  * `node dist/bench/parallel.js`: what worker threads buy.
- *  (a) one big capture sharded by flow (the merged Requet sessions, and N shifted copies of
+ *  (a) one big capture split by unit (the merged Requet sessions, and N shifted copies of
  *      it), full video configuration, bins [2,10,60]: wall time at 1 and 2 workers, output
- *      compared row by row; plus where the sharded run's main thread spends its time;
+ *      compared row by row in emitted order; the machine's ceiling for this job (two
+ *      independent copies at once); where a split run's time goes;
  *  (b) files/s on a directory of sessions (the default dataset's first 30 pcaps, session level);
  *  (a') the same, cold: a fresh `refinery extract` process per run, as the CLI runs;
  *  (c) peak RSS streaming a multi-GB capture on the main thread (no-op sink, RSS sampled per
@@ -17,7 +18,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { extractTable, ExtractOptions, ExtractResult } from '../src/pipeline/extract';
+import { extractTable, resolveConfig, ExtractOptions, ExtractResult } from '../src/pipeline/extract';
+import { extractFilesParallel } from '../src/pipeline/parallel';
 import { FeatureTable } from '../src/output/table';
 import { ensureDefaultDataset } from '../src/datasets/defaultDataset';
 import { expandCaptures } from '../src/pipeline/shards';
@@ -89,18 +91,17 @@ async function parallelCapacity(): Promise<number> {
   }
 }
 
-/** Rows that differ after both tables are put in canonical order (NaN equals NaN). */
+/** Cells that differ, row by row in the order emitted (NaN equals NaN). */
 function differences(a: FeatureTable, b: FeatureTable): string {
-  a.sortCanonical(); b.sortCanonical();
   if (a.length !== b.length) return `${a.length} vs ${b.length} rows`;
-  const cols = [...a.columns].sort(), other = [...b.columns].sort();
+  const cols = a.columns, other = b.columns;
   if (cols.join() !== other.join()) return 'different columns';
   let bad = 0;
   for (const c of cols) {
     const x = a.column(c), y = b.column(c);
     for (let i = 0; i < a.length; i++) if (!(x[i] === y[i] || (Number.isNaN(x[i]) && Number.isNaN(y[i])))) bad++;
   }
-  return bad ? `${bad} cells differ` : 'identical';
+  return bad ? `${bad} cells differ` : 'identical, same order';
 }
 
 /**
@@ -153,23 +154,49 @@ async function shardProfile(path: string): Promise<{ fullMs: number; sharedMs: n
   return { fullMs: full.ms, sharedMs: shared.ms, workerMs: parts.map((p) => p.ms), workerRows: parts.map((p) => p.rows) };
 }
 
+/**
+ * What this machine lets two threads gain on this very job: the whole one-thread job run in
+ * one worker thread alone, then in two worker threads at once (two independent copies),
+ * alternating; 2 x alone / together, best of `runs`. No split, no merge: the ceiling of any
+ * split (cores, caches and memory shared with each other and with other tenants).
+ */
+async function ceiling(path: string, runs: number): Promise<{ aloneMs: number; pairMs: number; ratio: number }> {
+  const job = { config: resolveConfig(VIDEO), bins: BINS, level: 'flow' as const, raw: false, workers: 2, modules: [] };
+  let alone = Infinity, pair = Infinity;
+  for (let r = 0; r <= runs; r++) {
+    let t0 = performance.now();
+    await extractFilesParallel([path], job);
+    const a = performance.now() - t0;
+    t0 = performance.now();
+    await extractFilesParallel([path, path], job);
+    const b = performance.now() - t0;
+    if (r > 0) { alone = Math.min(alone, a); pair = Math.min(pair, b); }
+  }
+  return { aloneMs: alone, pairMs: pair, ratio: (2 * alone) / pair };
+}
+
 async function shardedFlows(rows: Record<string, string | number>[], profile: Record<string, string | number>[], label: string, path: string, runs: number) {
   const best = await compare({ captures: path, config: VIDEO, bins: BINS, level: 'flow', shardMinBytes: 0 }, [1, 2], runs);
   const one = best.get(1)!, two = best.get(2)!;
   const records = one.result.stats.records;
+  const cap = await ceiling(path, runs);
+  const split = two.result.parallel;
   rows.push({
     job: `(a) ${label}`, size: `${(statSync(path).size / 2 ** 20).toFixed(0)} MB`, units: `${(records / 1e6).toFixed(2)} M pkts`,
     '1 worker s': fmt(one.ms / 1000), '2 workers s': fmt(two.ms / 1000), 'speed-up': fmt(one.ms / two.ms) + 'x',
     '1w M pkt/s': fmt(records / one.ms / 1e3), '2w M pkt/s': fmt(records / two.ms / 1e3),
     'CPU s (1w/2w)': `${fmt(one.cpuMs / 1000, 1)}/${fmt(two.cpuMs / 1000, 1)}`,
+    'ceiling (2 copies)': fmt(cap.ratio) + 'x',
     output: differences(one.result.table, two.result.table) + ` (${one.result.table.length} rows)`,
   });
   const prof = await shardProfile(path);
   const slower = Math.max(...prof.workerMs);
   profile.push({
     capture: label, 'one thread ms': fmt(prof.fullMs, 0), 'repeated data path ms': `${fmt(prof.sharedMs, 0)} (${fmt((100 * prof.sharedMs) / prof.fullMs, 0)}%)`,
-    'worker 0 / 1 ms': prof.workerMs.map((m) => fmt(m, 0)).join(' / '), 'rows per worker': prof.workerRows.join(' / '),
-    'bound 2 cores': fmt(prof.fullMs / slower) + 'x',
+    'worker 0 / 1 ms alone': prof.workerMs.map((m) => fmt(m, 0)).join(' / '), 'rows per worker': prof.workerRows.join(' / '),
+    'bound (split only)': fmt(prof.fullMs / slower) + 'x',
+    'in the 2-worker run: workers / merge ms': split ? `${split.workerMs.map((m) => fmt(m, 0)).join(' / ')} / ${fmt(split.mergeMs, 0)}` : 'not split',
+    'ceiling: alone / 2 copies ms': `${fmt(cap.aloneMs, 0)} / ${fmt(cap.pairMs, 0)}`,
   });
 }
 
@@ -274,7 +301,8 @@ async function main() {
   printTable('What the machine gives two threads (a speed-up cannot exceed this; 2.00x on two idle cores)', capacity);
   printTable('Speed-up from worker threads (target >= 1.7x at 2 workers on one sharded capture)', rows);
   printTable('Sharded run, where the time goes (each part alone on the main thread, best of 3; no-op sink)', profile);
-  console.log('repeated data path = the run with no feature class, which every worker does in full; bound 2 cores = one thread / the slower worker\'s share');
+  console.log('repeated data path = the run with no feature class, which every worker does in full; bound (split only) = one thread / the slower');
+  console.log('worker\'s share, run alone; ceiling = the one-thread job in one worker thread vs two copies at once in two (no split, no merge).');
   if (RSS_GB > 0) peakRssInChild(RSS_GB);
 }
 

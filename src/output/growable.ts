@@ -39,6 +39,19 @@ export class Float64Column {
     this.length = need;
   }
 
+  /** The backing array (its first `length` values are the column; FeatureTable writes rows into it directly). */
+  get array(): Float64Array {
+    return this.data;
+  }
+
+  /** Makes room for at least `n` values without changing the length. */
+  reserve(n: number): void {
+    if (n <= this.data.length) return;
+    const d = new Float64Array(n);
+    d.set(this.data);
+    this.data = d;
+  }
+
   /** A view of the values (shares memory until the next push that grows). */
   values(): Float64Array {
     return this.data.subarray(0, this.length);

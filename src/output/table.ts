@@ -79,53 +79,75 @@ export class FeatureTable implements RowSink {
     for (const c of featureColumns) if (!this.numbers.has(c) && !this.strings.has(c)) this.addColumn(c);
   }
 
+  /**
+   * Appends one row. The hot path of every extraction: values are written straight into the
+   * columns' arrays (room for a row is checked once, not per column), and the columns'
+   * own lengths catch up only when they are read (`syncNumbers`).
+   */
   row(r: BinRow): void {
-    const s = this.strings, n = this.numbers;
+    const s = this.strings;
     s.get('capture')!.push(r.capture);
     s.get('service')!.push(r.service);
     s.get('local_ip')!.push(r.localIp);
-    n.get('bin_size')!.push(r.binSize);
-    n.get('bin_start')!.push(r.binStart);
     if (this.level === 'flow') {
       s.get('protocol')!.push(r.protocol);
       s.get('remote_ip')!.push(r.remoteIp);
       s.get('categorized_by')!.push(r.categorizedBy);
-      n.get('local_port')!.push(r.localPort);
-      n.get('remote_port')!.push(r.remotePort);
-    } else {
-      n.get('flows')!.push(r.flows);
     }
+    const len = this.length;
+    let plan = this.planFor(r.columns);
+    if (len >= plan.capacity) {
+      for (const col of this.numbers.values()) col.reserve(Math.max(256, 2 * len));
+      this.columnsVersion++;
+      plan = this.planFor(r.columns);
+    }
+    const m = plan.meta;
+    m[0][len] = r.binSize;
+    m[1][len] = r.binStart;
+    if (this.level === 'flow') { m[2][len] = r.localPort; m[3][len] = r.remotePort; } else m[2][len] = r.flows;
     // Feature columns of other services stay NaN for this row. A service's column list is
     // the same array for all its rows: its target columns (and the ones it lacks) are cached.
-    const vals = r.values;
-    const plan = this.planFor(r.columns);
-    for (let i = 0; i < plan.targets.length; i++) plan.targets[i].push(vals[i]);
-    for (let i = 0; i < plan.missing.length; i++) plan.missing[i].push(NaN);
-    const seen = this.length + 1;
+    const vals = r.values, targets = plan.targets, missing = plan.missing;
+    for (let i = 0; i < targets.length; i++) targets[i][len] = vals[i];
+    for (let i = 0; i < missing.length; i++) missing[i][len] = NaN;
     if (this.keepRaw) this.raw.push(r.raw ? { ...r.raw } : null);
-    this.length = seen;
+    this.length = len + 1;
+    this.numbersStale = true;
   }
 
-  private plans = new Map<readonly string[], { targets: Float64Column[]; missing: Float64Column[]; version: number }>();
+  private plans = new Map<readonly string[], RowPlan>();
   private columnsVersion = 0;
+  private numbersStale = false;
 
-  /** The columns a row with these feature columns writes, and the numeric ones it leaves NaN. */
-  private planFor(cols: readonly string[]): { targets: Float64Column[]; missing: Float64Column[] } {
+  /** The arrays a row with these feature columns writes, the numeric ones it leaves NaN, and the rows they have room for. */
+  private planFor(cols: readonly string[]): RowPlan {
     let plan = this.plans.get(cols);
     if (plan && plan.version === this.columnsVersion) return plan;
     for (const c of cols) if (!this.numbers.has(c)) this.addColumn(c);
-    const targets = cols.map((c) => this.numbers.get(c)!);
-    const own = new Set(targets);
+    const own = new Set(cols);
+    const metaNames = this.level === 'flow' ? ['bin_size', 'bin_start', 'local_port', 'remote_port'] : ['bin_size', 'bin_start', 'flows'];
     const meta = new Set<string>(this.metaColumns);
-    const missing = [...this.numbers].filter(([name, col]) => !own.has(col) && !meta.has(name)).map(([, col]) => col);
-    plan = { targets, missing, version: this.columnsVersion };
+    const targets = cols.map((c) => this.numbers.get(c)!.array);
+    const missing = [...this.numbers].filter(([name]) => !own.has(name) && !meta.has(name)).map(([, col]) => col.array);
+    const metaArrays = metaNames.map((c) => this.numbers.get(c)!.array);
+    let capacity = Infinity;
+    for (const col of this.numbers.values()) capacity = Math.min(capacity, col.array.length);
+    plan = { targets, missing, meta: metaArrays, capacity, version: this.columnsVersion };
     this.plans.set(cols, plan);
     return plan;
+  }
+
+  /** Gives every numeric column the table's length (rows are written without updating them). */
+  private syncNumbers(): void {
+    if (!this.numbersStale) return;
+    for (const col of this.numbers.values()) col.length = this.length;
+    this.numbersStale = false;
   }
 
   /** Appends every row of `other` (same level); columns missing on either side become NaN/''. */
   append(other: FeatureTable): void {
     if (other.level !== this.level) throw new Error(`cannot append ${other.level} rows to a ${this.level} table`);
+    this.syncNumbers(); other.syncNumbers();
     for (const c of other.columns) if (!this.numbers.has(c) && !this.strings.has(c)) this.addColumn(c);
     for (const [name, col] of this.strings) {
       const src = other.strings.get(name);
@@ -141,6 +163,7 @@ export class FeatureTable implements RowSink {
     const s = this.strings.get(name);
     if (s) return s;
     const n = this.numbers.get(name);
+    this.syncNumbers();
     if (n) return n.values();
     throw new Error(`no column "${name}" (columns: ${this.columns.join(', ')})`);
   }
@@ -172,6 +195,7 @@ export class FeatureTable implements RowSink {
 
   /** A structured-clone friendly snapshot (worker threads send tables back this way; own buffers). */
   exportColumns(): ExportedTable {
+    this.syncNumbers();
     return {
       level: this.level, columns: [...this.columns], length: this.length,
       strings: Object.fromEntries([...this.strings].map(([k, v]) => [k, dictEncode(v)])),
@@ -246,6 +270,7 @@ export class FeatureTable implements RowSink {
   /** Puts the rows in the order given: row `i` becomes the old row `order[i]` (a permutation). */
   reorder(order: ArrayLike<number>): this {
     if (order.length !== this.length) throw new Error(`reorder: ${order.length} positions for ${this.length} rows`);
+    this.syncNumbers();
     const n = this.length;
     for (const [k, v] of this.strings) {
       const out = new Array<string>(n);
@@ -272,7 +297,7 @@ export class FeatureTable implements RowSink {
     if (STRING_META.has(name)) this.strings.set(name, new Array<string>(this.length).fill(''));
     else {
       const col = new Float64Column(Math.max(256, this.length));
-      for (let i = 0; i < this.length; i++) col.push(NaN);
+      col.pushAll(null, this.length);
       this.numbers.set(name, col);
     }
   }
@@ -292,6 +317,16 @@ function consecutive(parts: ExportedTable[]): Int32Array[] {
 function scatter(src: Float64Array | undefined, at: Int32Array, n: number, out: Float64Array): void {
   if (src === undefined) { for (let j = 0; j < n; j++) out[at[j]] = NaN; return; }
   for (let j = 0; j < n; j++) out[at[j]] = src[j];
+}
+
+interface RowPlan {
+  targets: Float64Array[];
+  missing: Float64Array[];
+  /** bin_size, bin_start, then local_port, remote_port (flow) or flows (session). */
+  meta: Float64Array[];
+  /** Rows every numeric column has room for. */
+  capacity: number;
+  version: number;
 }
 
 let danfo: typeof import('danfojs-node') | undefined;
