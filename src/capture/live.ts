@@ -1,5 +1,5 @@
 import { createBatch, PacketBatch } from './batch';
-import { loadNative, NativeLiveCapture, NativeLiveStats, NativeSlot, NativeUnavailableError, NATIVE_INSTALL_HINT } from './nativeBinding';
+import { loadNative, NativeLiveCapture, NativeLiveStats, NativeSlot, NativeUnavailableError } from './nativeBinding';
 
 export { NativeUnavailableError, NATIVE_INSTALL_HINT, nativeAvailable } from './nativeBinding';
 

@@ -1,5 +1,5 @@
 import { extractTable, resolveConfig } from '../pipeline/extract';
-import { FileSink, formatOf, tableToCsv } from '../output/formats';
+import { FileSink, formatOf } from '../output/formats';
 import { HiveSink } from '../output/hive';
 import { applyShardOptions } from '../pipeline/shards';
 import { parse, parseBins, parseLevel, parseWorkers, UsageError } from './args';
@@ -41,7 +41,8 @@ export async function extractCommand(argv: string[]): Promise<number> {
   if (shard && !values.quiet) process.stderr.write(`shard ${shard.index}/${shard.count}: ${captures.length} of ${total} captures\n`);
   if (captures.length === 0) return 0; // more shards than files: this one has nothing to do
   const out = (values.out as string | undefined) ?? hive;
-  const sink = hive ? new HiveSink(hive, level, { part }) : out ? new FileSink(out, level, { format: formatOf(out), raw: !!values.raw }) : undefined;
+  // Rows stream to the file (or standard output) as bins close; with workers, they encode them.
+  const sink = hive ? new HiveSink(hive, level, { part }) : new FileSink(out ?? '-', level, { format: out ? formatOf(out) : 'csv', raw: !!values.raw });
   const progress = createProgress('extract');
   const result = await extractTable({
     captures, config, bins, level, raw: !!values.raw, sink, workers: parseWorkers(values.workers as string | undefined),
@@ -49,7 +50,6 @@ export async function extractCommand(argv: string[]): Promise<number> {
       p.index * 1000 + (p.fileBytes ? Math.round((1000 * p.bytesRead) / p.fileBytes) : 0), p.total * 1000, `${p.capture} ${p.records} packets`),
   });
   progress.stop();
-  if (!out) process.stdout.write(tableToCsv(result.table));
   if (!values.quiet) {
     process.stderr.write(summaryText(result.stats, result.errors, result.issues) + '\n');
     if (out) process.stderr.write(`wrote ${result.stats.rows} rows to ${out}\n`);

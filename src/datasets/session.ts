@@ -6,7 +6,7 @@
 import { Rng } from './rng';
 import { Sim, Link, CaptureBuffer, RandomPool, SessionContext, ClientHost, Conn, dnsLookup } from './sim';
 import { makeNetwork, NetworkPath, AccessKind } from './network';
-import { SERVICE_PROFILES, ServiceName, Rung, HostSpec, randomIpInPrefix } from './services';
+import { SERVICE_PROFILES, ServiceName, HostSpec, randomIpInPrefix } from './services';
 import { startBackground, startLanChatter, Resolver } from './background';
 import { LabelRecord, PlayState, SegmentRecord, SessionRecord } from './labels';
 
@@ -66,8 +66,6 @@ export interface SessionOutput {
   meta: SessionMeta;
   events: number;
 }
-
-interface SegState { rec: SegmentRecord; rung?: Rung }
 
 const MAC_PREFIXES = ['3c:22:fb', 'a4:83:e7', 'f0:18:98', 'dc:a6:32', '00:1a:11', '64:16:66', 'b8:27:eb', '2c:f0:5d', '50:ed:3c', '8c:85:90'];
 

@@ -1,7 +1,8 @@
-import { createWriteStream, readFileSync, WriteStream } from 'node:fs';
-import type { BinRow, RowSink } from '../pipeline/rows';
+import { createWriteStream, readFileSync } from 'node:fs';
+import type { BinRow, TextRowSink, TextEncoding } from '../pipeline/rows';
+import { RowEncoder, csvField, jsonValue } from './rowEncoder';
 import { FeatureTable, FLOW_META, SESSION_META } from './table';
-import { csvQuote, parseCsvObjects } from './csv';
+import { parseCsvObjects } from './csv';
 
 export type OutputFormat = 'csv' | 'jsonl' | 'parquet';
 
@@ -13,14 +14,6 @@ export function formatOf(path: string): OutputFormat {
   throw new Error(`cannot tell the output format of "${path}": use .csv, .jsonl or .parquet`);
 }
 
-function csvField(v: string | number): string {
-  if (typeof v === 'number') return Number.isNaN(v) ? '' : String(v);
-  return csvQuote(v);
-}
-
-function jsonValue(v: string | number): string {
-  return typeof v === 'number' ? (Number.isFinite(v) ? String(v) : 'null') : JSON.stringify(v);
-}
 
 /** Plain row objects as CSV: the union of their keys as columns, missing and NaN as empty fields. */
 export function rowsToCsv(rows: readonly Record<string, unknown>[]): string {
@@ -110,48 +103,52 @@ export async function readTable(path: string): Promise<FeatureTable> {
 export const parseCsv = parseCsvObjects;
 
 /**
- * A sink that writes rows to a file as they close: CSV and JSON lines stream (constant
- * memory); Parquet is columnar, so its rows are kept and written at `end()`.
+ * A sink that writes rows to a file (or standard output, path '-') as they close: CSV and
+ * JSON lines stream (constant memory); Parquet is columnar, so its rows are kept and
+ * written at `end()`. CSV and JSON lines are TextRowSinks: parallel runs encode the rows
+ * in the workers and hand over the lines in order.
  */
-export class FileSink implements RowSink {
+export class FileSink implements TextRowSink {
   readonly format: OutputFormat;
-  private stream: WriteStream | null = null;
-  private columns: string[] = [];
+  private stream: NodeJS.WritableStream | null = null;
+  private encoder: RowEncoder | null = null;
   private table: FeatureTable | null = null;
   private pending = '';
   bytesWritten = 0;
   rows = 0;
 
   constructor(readonly path: string, readonly level: 'flow' | 'session', opts: { format?: OutputFormat; raw?: boolean } = {}) {
-    this.format = opts.format ?? formatOf(path);
+    this.format = opts.format ?? (path === '-' ? 'csv' : formatOf(path));
+    if (path === '-' && this.format === 'parquet') throw new Error('Parquet cannot stream to standard output: give a file');
     this.raw = !!opts.raw;
   }
 
-  private readonly raw: boolean;
+  readonly raw: boolean;
+
+  /** CSV and JSON lines: the encoding workers must use for `writeEncoded`. */
+  get textEncoding(): TextEncoding | null {
+    return this.format === 'parquet' ? null : { format: this.format, level: this.level, raw: this.raw };
+  }
 
   begin(featureColumns: readonly string[]): void {
-    const meta = this.level === 'flow' ? FLOW_META : SESSION_META;
-    this.columns = [...meta, ...featureColumns];
     if (this.format === 'parquet') {
       this.table = new FeatureTable(this.level, { featureColumns });
       return;
     }
-    this.stream = createWriteStream(this.path);
-    if (this.format === 'csv') this.write(this.columns.map(csvField).join(',') + '\n');
+    this.encoder = new RowEncoder(this.textEncoding!, featureColumns);
+    this.stream = this.path === '-' ? process.stdout : createWriteStream(this.path);
+    this.write(this.encoder.header());
   }
 
   row(r: BinRow): void {
     this.rows++;
     if (this.table) { this.table.row(r); return; }
-    const values = this.valuesOf(r);
-    if (this.format === 'csv') {
-      this.write(values.map(csvField).join(',') + '\n');
-    } else {
-      let line = '{';
-      this.columns.forEach((c, j) => { line += (j ? ',' : '') + JSON.stringify(c) + ':' + jsonValue(values[j]); });
-      if (this.raw && r.raw) line += ',"raw":' + JSON.stringify(r.raw);
-      this.write(line + '}\n');
-    }
+    this.write(this.encoder!.encode(r));
+  }
+
+  writeEncoded(lines: string, rows: number): void {
+    this.rows += rows;
+    this.write(lines);
   }
 
   async end(): Promise<void> {
@@ -163,35 +160,10 @@ export class FileSink implements RowSink {
     }
     if (!this.stream) this.begin([]);
     if (this.pending) { this.stream!.write(this.pending); this.pending = ''; }
-    await new Promise<void>((resolve, reject) => { this.stream!.on('error', reject); this.stream!.end(resolve); });
-  }
-
-  /** Per service column list: where each output column's value sits in `values` (-1: none). */
-  private readonly positions = new Map<readonly string[], Int32Array>();
-
-  private valuesOf(r: BinRow): (string | number)[] {
-    let pos = this.positions.get(r.columns);
-    if (!pos) {
-      pos = Int32Array.from(this.columns, (c) => r.columns.indexOf(c));
-      this.positions.set(r.columns, pos);
-    }
-    const at = pos;
-    return this.columns.map((c, j) => {
-      switch (c) {
-        case 'capture': return r.capture;
-        case 'service': return r.service;
-        case 'protocol': return r.protocol;
-        case 'local_ip': return r.localIp;
-        case 'local_port': return r.localPort;
-        case 'remote_ip': return r.remoteIp;
-        case 'remote_port': return r.remotePort;
-        case 'categorized_by': return r.categorizedBy;
-        case 'flows': return r.flows;
-        case 'bin_size': return r.binSize;
-        case 'bin_start': return r.binStart;
-        default: return at[j] >= 0 ? r.values[at[j]] : NaN;
-      }
-    });
+    const stream = this.stream!;
+    // Standard output is flushed, not ended (the process may write more).
+    if (stream === process.stdout) await new Promise<void>((resolve) => { stream.write('', () => resolve()); });
+    else await new Promise<void>((resolve, reject) => { stream.on('error', reject); stream.end(resolve); });
   }
 
   private write(s: string): void {

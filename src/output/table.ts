@@ -38,11 +38,6 @@ function dictEncode(v: string[]): DictColumn {
   return { values, codes };
 }
 
-function dictDecode(d: DictColumn): string[] {
-  const out = new Array<string>(d.codes.length);
-  for (let i = 0; i < out.length; i++) out[i] = d.values[d.codes[i]];
-  return out;
-}
 
 /**
  * Columnar rows of closed bins, in the spirit of Arrow: one typed array per numeric
@@ -193,13 +188,17 @@ export class FeatureTable implements RowSink {
     return new dfd.DataFrame(data, { columns: this.columns });
   }
 
-  /** A structured-clone friendly snapshot (worker threads send tables back this way; own buffers). */
-  exportColumns(): ExportedTable {
+  /**
+   * A structured-clone friendly snapshot (worker threads send tables back this way). With
+   * `{ share: true }` the numeric columns are views of the table's own arrays, not copies:
+   * for a table about to be dropped, whose buffers are then transferred.
+   */
+  exportColumns(opts: { share?: boolean } = {}): ExportedTable {
     this.syncNumbers();
     return {
       level: this.level, columns: [...this.columns], length: this.length,
       strings: Object.fromEntries([...this.strings].map(([k, v]) => [k, dictEncode(v)])),
-      numbers: Object.fromEntries([...this.numbers].map(([k, v]) => [k, v.values().slice()])),
+      numbers: Object.fromEntries([...this.numbers].map(([k, v]) => [k, opts.share ? v.values() : v.values().slice()])),
       raw: this.keepRaw ? this.raw : null,
     };
   }

@@ -6,7 +6,7 @@ import type { CaptureIssue, PacketBatch } from '../capture/batch';
 import { loadConfig, normalizeConfig, RefineryConfig } from '../config/config';
 import { FeatureTable } from '../output/table';
 import { Pipeline } from './pipeline';
-import type { RowSink } from './rows';
+import { textEncodingOf, RowSink, TextRowSink } from './rows';
 import { RunStats } from './stats';
 import { BUILTIN_FEATURES } from '../features';
 import { availableParallelism } from 'node:os';
@@ -177,8 +177,9 @@ async function tryParallel(opts: ExtractOptions, config: RefineryConfig, level: 
   if (custom.length && !(opts.workerModules && opts.workerModules.length)) return null;
   const paths = captures.filter((c): c is string => typeof c === 'string' && c !== '-');
   if (paths.length !== captures.length) return null;
+  const text = textEncodingOf(opts.sink) ? (opts.sink as TextRowSink) : undefined;
   const job: ParallelJob = {
-    config, bins: opts.bins, level, raw: !!opts.raw, onlyClasses: opts.onlyClasses, workers, modules: opts.workerModules ?? [],
+    config, bins: opts.bins, level, raw: !!opts.raw, onlyClasses: opts.onlyClasses, workers, modules: opts.workerModules ?? [], text,
   };
   let r: ParallelResult;
   const t0 = performance.now();
@@ -194,7 +195,7 @@ async function tryParallel(opts: ExtractOptions, config: RefineryConfig, level: 
   }
   r.stats.elapsedMs = performance.now() - t0; // wall time, not the workers' sum
   if (opts.sink) {
-    replayRows(r.table, opts.sink);
+    if (!text) replayRows(r.table, opts.sink);
     await opts.sink.end?.();
   }
   return { table: r.table, stats: r.stats, errors: r.errors, issues: r.issues, config, parallel: r.timing };

@@ -3,7 +3,7 @@ import { CaptureError } from '../capture/errors';
 import type { CaptureIssue } from '../capture/batch';
 import type { RefineryConfig } from '../config/config';
 import { FeatureTable, ExportedTable } from '../output/table';
-import type { BinRow, RowSink } from './rows';
+import type { BinRow, RowSink, TextRowSink } from './rows';
 import { RunStats, runStatsFrom } from './stats';
 import { takeWorkers, returnWorkers } from './workerPool';
 
@@ -19,6 +19,19 @@ export interface ParallelJob {
   modules: string[];
   onFileDone?: (done: number, total: number, capture: string) => void;
   onBytes?: (bytesRead: number, records: number) => void;
+  /**
+   * A sink that takes encoded lines (CSV, JSON lines): workers encode their rows and the
+   * lines are written here in order; the returned table is then empty, as when a sink is
+   * given to a one-thread run.
+   */
+  text?: TextRowSink;
+}
+
+/** Rows as a worker sends them: a table, or encoded lines with their lengths. */
+interface WorkerRowsReply {
+  table?: ExportedTable;
+  text?: { featureColumns: string[]; lines: string; lengths: Int32Array };
+  seq: Float64Array;
 }
 
 export interface ParallelResult {
@@ -40,7 +53,7 @@ export interface ParallelTiming {
   mergeMs: number;
 }
 
-type Exported<T> = T & { table: ExportedTable; stats: RunStats; errors: { file: string; offset: number; reason: string; message: string }[]; issues: CaptureIssue[] };
+type Exported<T> = T & WorkerRowsReply & { stats: RunStats; errors: { file: string; offset: number; reason: string; message: string }[]; issues: CaptureIssue[] };
 
 function captureErrorFrom(e: { file: string; offset: number; reason: string; message: string }): CaptureError {
   return new CaptureError(e.file, e.offset, e.reason, e.message.replace(`${e.file}: `, '').replace(/ \(byte offset \d+\)$/, ''));
@@ -92,14 +105,22 @@ export async function runOnWorkers<R, P = { bytesRead: number; records: number }
  */
 export async function extractFilesParallel(paths: string[], job: ParallelJob): Promise<ParallelResult> {
   const results: (Exported<object> | undefined)[] = new Array(paths.length);
-  let done = 0;
-  const requests = paths.map((path) => ({ type: 'file', path, config: job.config, bins: job.bins, level: job.level, raw: job.raw, onlyClasses: job.onlyClasses }));
+  let done = 0, written = 0;
+  const encode = job.text?.textEncoding ?? undefined;
+  const requests = paths.map((path) => ({ type: 'file', path, config: job.config, bins: job.bins, level: job.level, raw: job.raw, onlyClasses: job.onlyClasses, encode }));
   await runOnWorkers<Exported<object>>(job.workers, job.modules, requests, 'file-done', (r, id) => {
     results[id] = r;
     job.onFileDone?.(++done, paths.length, basename(paths[id]));
+    // Encoded lines go out as soon as every earlier file's have: file order, bounded memory.
+    while (job.text && written < paths.length && results[written]) {
+      const t = results[written]!.text!;
+      if (written === 0) job.text.begin?.(t.featureColumns);
+      job.text.writeEncoded(t.lines, t.lengths.length);
+      results[written++]!.text = undefined;
+    }
   });
   const finished = results.filter((r): r is Exported<object> => r !== undefined);
-  const table = finished.length ? FeatureTable.gather(finished.map((r) => r.table), null) : new FeatureTable(job.level, { raw: job.raw });
+  const table = finished.length && !job.text ? FeatureTable.gather(finished.map((r) => r.table!), null) : new FeatureTable(job.level, { raw: job.raw });
   const stats = new RunStats();
   const errors: CaptureError[] = [];
   const issues: CaptureIssue[] = [];
@@ -124,7 +145,7 @@ export async function extractSharded(path: string, job: ParallelJob): Promise<Pa
   const parts: Exported<{ seq: Float64Array; state: Record<string, number>; ownedPackets: number }>[] = new Array(n);
   const requests = Array.from({ length: n }, (_, index) => ({
     type: 'own', path, shard: { index, count: n }, progress: index === 0,
-    config: job.config, bins: job.bins, level: job.level, raw: job.raw, onlyClasses: job.onlyClasses,
+    config: job.config, bins: job.bins, level: job.level, raw: job.raw, onlyClasses: job.onlyClasses, encode: job.text?.textEncoding ?? undefined,
   }));
   await runOnWorkers<(typeof parts)[number]>(n, job.modules, requests, 'own-done', (r, id) => { parts[id] = r; },
     (m) => job.onBytes?.(m.bytesRead, m.records));
@@ -135,7 +156,9 @@ export async function extractSharded(path: string, job: ParallelJob): Promise<Pa
     for (const [k, v] of Object.entries(p.state)) state[k] = (state[k] ?? 0) + v;
   }
   const t0 = performance.now();
-  const table = FeatureTable.gather(parts.map((p) => p.table), emissionOrder(parts.map((p) => p.seq), rows));
+  const positions = emissionOrder(parts.map((p) => p.seq), rows);
+  const table = job.text ? new FeatureTable(job.level, { raw: job.raw }) : FeatureTable.gather(parts.map((p) => p.table!), positions);
+  if (job.text) writeLinesInOrder(job.text, parts.map((p) => p.text!), positions, rows);
   const timing = {
     workerMs: parts.map((p) => p.stats.elapsedMs), rowsPerWorker: parts.map((p) => p.stats.rows),
     packetsPerWorker: parts.map((p) => p.ownedPackets), mergeMs: performance.now() - t0,
@@ -144,6 +167,27 @@ export async function extractSharded(path: string, job: ParallelJob): Promise<Pa
   const stats = runStatsFrom(parts[0].stats);
   stats.rows = rows;
   return { table, stats, errors: parts[0].errors.map(captureErrorFrom), issues: parts[0].issues, stateBytes: state, timing };
+}
+
+/** Writes the workers' encoded lines to `sink` in one-thread order, in chunks of about 64 KiB. */
+function writeLinesInOrder(sink: TextRowSink, texts: NonNullable<WorkerRowsReply['text']>[], positions: Int32Array[], n: number): void {
+  const part = new Int32Array(n), start = new Float64Array(n), length = new Int32Array(n);
+  texts.forEach((t, p) => {
+    let at = 0;
+    for (let j = 0; j < t.lengths.length; j++) {
+      const q = positions[p][j];
+      part[q] = p; start[q] = at; length[q] = t.lengths[j];
+      at += t.lengths[j];
+    }
+  });
+  sink.begin?.(texts[0].featureColumns);
+  let chunk: string[] = [], size = 0;
+  for (let q = 0; q < n; q++) {
+    chunk.push(texts[part[q]].lines.substring(start[q], start[q] + length[q]));
+    size += length[q];
+    if (size >= 1 << 16) { sink.writeEncoded(chunk.join(''), chunk.length); chunk = []; size = 0; }
+  }
+  if (chunk.length) sink.writeEncoded(chunk.join(''), chunk.length);
 }
 
 /** Each worker's rows' positions in a one-thread run; together they must cover 0..n-1 once. */

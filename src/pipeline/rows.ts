@@ -40,3 +40,23 @@ export const PROTOCOL_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17:
 export function protocolName(n: number): string {
   return PROTOCOL_NAMES[n] ?? `ip-${n}`;
 }
+
+/** How a text sink encodes rows (workers encode with a RowEncoder of the same settings). */
+export interface TextEncoding { format: 'csv' | 'jsonl'; level: 'flow' | 'session'; raw: boolean }
+
+/**
+ * A sink that writes rows as text lines (CSV, JSON lines). Parallel runs encode rows in the
+ * workers with a RowEncoder for `textEncoding` and hand the sink the lines in row order.
+ */
+export interface TextRowSink extends RowSink {
+  /** null when this sink does not take encoded lines (e.g. Parquet). */
+  readonly textEncoding: TextEncoding | null;
+  /** Lines encoded by a RowEncoder of `textEncoding`, after `begin()`; `rows` of them. */
+  writeEncoded(lines: string, rows: number): void;
+}
+
+/** The sink's text encoding when it takes encoded lines, else null. */
+export function textEncodingOf(sink: RowSink | undefined): TextEncoding | null {
+  const t = sink as Partial<TextRowSink> | undefined;
+  return t && typeof t.writeEncoded === 'function' && t.textEncoding ? t.textEncoding : null;
+}

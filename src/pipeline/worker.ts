@@ -8,6 +8,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RefineryConfig } from '../config/config';
 import { FeatureTable, transferables } from '../output/table';
+import { RowEncoder } from '../output/rowEncoder';
+import type { BinRow, RowSink, TextEncoding } from './rows';
 import { Float64Column } from '../output/growable';
 import type { Pipeline } from './pipeline';
 import { extractTable, ExtractResult } from './extract';
@@ -18,7 +20,11 @@ export interface WorkerInit {
   modules: string[];
 }
 
-interface Job { id: number; path: string; config: RefineryConfig; bins?: number[]; level: 'flow' | 'session'; raw: boolean; onlyClasses?: string[] }
+interface Job {
+  id: number; path: string; config: RefineryConfig; bins?: number[]; level: 'flow' | 'session'; raw: boolean; onlyClasses?: string[];
+  /** Encode rows as text lines here instead of sending a table back. */
+  encode?: TextEncoding;
+}
 
 export type WorkerRequest =
   | (Job & { type: 'file' })
@@ -27,27 +33,66 @@ export type WorkerRequest =
 const init = workerData as WorkerInit;
 for (const m of init.modules) require(m);
 
-/** What every reply carries besides the table. */
+/** What every reply carries besides the rows. */
 function summary(r: ExtractResult) {
   return { stats: r.stats, errors: r.errors.map((e) => ({ file: e.file, offset: e.offset, reason: e.reason, message: e.message })), issues: r.issues };
+}
+
+/**
+ * Where a worker's rows go: a FeatureTable sent back as columns, or, when the caller's sink
+ * writes text, lines encoded here (formatting numbers is much of an output's cost).
+ * Rows of a split run also record their position in a one-thread run.
+ */
+class WorkerRows implements RowSink {
+  private readonly table: FeatureTable | null;
+  private encoder: RowEncoder | null = null;
+  private readonly lines: string[] = [];
+  private featureColumns: readonly string[] = [];
+  private readonly seq = new Float64Column(1024);
+
+  constructor(level: 'flow' | 'session', raw: boolean, private readonly encode: TextEncoding | undefined, private readonly keepSeq: boolean) {
+    this.table = encode ? null : new FeatureTable(level, { raw });
+  }
+
+  begin(cols: readonly string[]): void {
+    this.featureColumns = [...cols];
+    if (this.table) this.table.begin(cols);
+    else this.encoder = new RowEncoder(this.encode!, cols);
+  }
+
+  row(r: BinRow): void {
+    if (this.table) this.table.row(r);
+    else this.lines.push(this.encoder!.encode(r));
+    if (this.keepSeq) this.seq.push(r.seq!);
+  }
+
+  /** The reply's rows and the buffers to transfer with it. */
+  reply(): { rows: Record<string, unknown>; transfer: ArrayBuffer[] } {
+    const seq = this.seq.values();
+    const transfer: ArrayBuffer[] = this.keepSeq ? [seq.buffer as ArrayBuffer] : [];
+    if (this.table) {
+      const table = this.table.exportColumns({ share: true });
+      return { rows: { table, seq }, transfer: [...transferables(table), ...transfer] };
+    }
+    const lengths = Int32Array.from(this.lines, (l) => l.length);
+    return { rows: { text: { featureColumns: this.featureColumns, lines: this.lines.join(''), lengths }, seq }, transfer: [lengths.buffer, ...transfer] };
+  }
 }
 
 parentPort!.on('message', async (msg: WorkerRequest) => {
   try {
     const base = { captures: msg.path, config: msg.config, bins: msg.bins, level: msg.level, raw: msg.raw, onlyClasses: msg.onlyClasses, workers: 1 };
+    const rows = new WorkerRows(msg.level, msg.raw, msg.encode, msg.type === 'own');
     if (msg.type === 'file') {
-      const r = await extractTable(base);
-      const table = r.table.exportColumns();
-      parentPort!.postMessage({ type: 'file-done', id: msg.id, table, ...summary(r) }, transferables(table));
+      const r = await extractTable({ ...base, sink: rows });
+      const { rows: out, transfer } = rows.reply();
+      parentPort!.postMessage({ type: 'file-done', id: msg.id, ...out, ...summary(r) }, transfer);
       return;
     }
-    const table = new FeatureTable(msg.level, { raw: msg.raw });
-    const seq = new Float64Column(1024);
     let pipeline: Pipeline | null = null;
     let lastReport = 0;
     const r = await extractTable({
-      ...base, shard: msg.shard,
-      sink: { begin: (cols) => table.begin(cols), row: (row) => { table.row(row); seq.push(row.seq!); } },
+      ...base, shard: msg.shard, sink: rows,
       onPipeline: (p) => { pipeline = p; },
       onProgress: msg.progress ? (p) => {
         const now = performance.now();
@@ -58,8 +103,8 @@ parentPort!.on('message', async (msg: WorkerRequest) => {
     });
     const p = pipeline as Pipeline | null;
     const state = p?.stateBytes() ?? {}, ownedPackets = p?.ownedPackets ?? 0;
-    const out = table.exportColumns(), order = seq.values().slice();
-    parentPort!.postMessage({ type: 'own-done', id: msg.id, table: out, seq: order, state, ownedPackets, ...summary(r) }, [...transferables(out), order.buffer]);
+    const { rows: out, transfer } = rows.reply();
+    parentPort!.postMessage({ type: 'own-done', id: msg.id, ...out, state, ownedPackets, ...summary(r) }, transfer);
   } catch (e) {
     const err = e as Error;
     parentPort!.postMessage({ type: 'error', id: (msg as { id?: number }).id, name: err?.name, message: err?.message ?? String(e), stack: err?.stack });

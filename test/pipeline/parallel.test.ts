@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extractTable } from '../../src/pipeline/extract';
 import { readCaptureSync } from '../../src/capture/reader';
+import { readFileSync } from 'node:fs';
+import { FileSink } from '../../src/output/formats';
 import { PcapWriter } from '../../src/capture/pcapWriter';
 import { sharedData, SHARED_MISSING, assertSameTable } from '../helpers';
 
@@ -80,4 +82,29 @@ test('parallel captures (one worker per file) give the same rows as one thread, 
   assert.deepEqual([...new Set(caps)], files.map((f) => f.split('/').pop()), 'rows grouped in the order of the files');
   assert.equal(two.stats.records, one.stats.records);
   assertSameTable(one.table, two.table, { ordered: true });
+});
+
+test('parallel runs into a CSV or JSON-lines file: workers encode the lines, the file is byte-identical to one thread', async (t) => {
+  const data = sharedData();
+  if (!data) { t.skip(SHARED_MISSING); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-par-text-'));
+  try {
+    const files = ['baseline_Mar22_exp_46.pcap', 'movement_Apr20_exp_135.pcap'].map((f) => join(data, 'requet', f));
+    for (const [format, raw] of [['csv', false], ['jsonl', true]] as const) {
+      for (const [what, captures, level] of [['one file split by unit', files[0], 'flow'], ['two files', files, 'session']] as const) {
+        const out = (w: number) => join(dir, `${w}.${format}`);
+        for (const w of [1, 2]) {
+          const sink = new FileSink(out(w), level, { format, raw });
+          const r = await extractTable({ captures, config: ALL, bins: [2, 10], level, raw, sink, workers: w, shardMinBytes: 0 });
+          assert.equal(sink.rows, r.stats.rows, `${what} ${format}: every row written`);
+          if (w === 2 && typeof captures === 'string') assert.ok(r.parallel, 'the file was split');
+        }
+        const one = readFileSync(out(1)), two = readFileSync(out(2));
+        assert.ok(one.length > 10_000, `${what} ${format}: ${one.length} bytes`);
+        assert.ok(one.equals(two), `${what} ${format}: files differ`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
