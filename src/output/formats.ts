@@ -146,9 +146,12 @@ export class FileSink implements TextRowSink {
     this.write(this.encoder!.encode(r));
   }
 
-  writeEncoded(lines: string, rows: number): void {
+  writeEncoded(lines: string | Uint8Array, rows: number): void {
     this.rows += rows;
-    this.write(lines);
+    if (typeof lines === 'string') { this.write(lines); return; }
+    if (this.pending) { this.stream!.write(this.pending); this.pending = ''; }
+    this.bytesWritten += lines.length;
+    this.stream!.write(lines);
   }
 
   async end(): Promise<void> {

@@ -39,7 +39,16 @@ export class RowEncoder {
 
   encode(r: BinRow): string {
     const values = this.valuesOf(r);
-    if (this.encoding.format === 'csv') return values.map(csvField).join(',') + '\n';
+    if (this.encoding.format === 'csv') {
+      // One string built in place: no array per row (this runs once per row of every output).
+      let line = '';
+      for (let j = 0; j < values.length; j++) {
+        const v = values[j];
+        if (j > 0) line += ',';
+        if (typeof v === 'number') { if (v === v) line += v; } else line += csvQuote(v);
+      }
+      return line + '\n';
+    }
     let line = '{';
     for (let j = 0; j < values.length; j++) line += (j ? ',' : '') + this.names[j] + ':' + jsonValue(values[j]);
     if (this.encoding.raw && r.raw) line += ',"raw":' + JSON.stringify(r.raw);

@@ -30,7 +30,7 @@ export interface ParallelJob {
 /** Rows as a worker sends them: a table, or encoded lines with their lengths. */
 interface WorkerRowsReply {
   table?: ExportedTable;
-  text?: { featureColumns: string[]; lines: string; lengths: Int32Array };
+  text?: { featureColumns: string[]; bytes: Uint8Array; lengths: Float64Array };
   seq: Float64Array;
 }
 
@@ -115,7 +115,7 @@ export async function extractFilesParallel(paths: string[], job: ParallelJob): P
     while (job.text && written < paths.length && results[written]) {
       const t = results[written]!.text!;
       if (written === 0) job.text.begin?.(t.featureColumns);
-      job.text.writeEncoded(t.lines, t.lengths.length);
+      job.text.writeEncoded(t.bytes, t.lengths.length);
       results[written++]!.text = undefined;
     }
   });
@@ -181,13 +181,18 @@ function writeLinesInOrder(sink: TextRowSink, texts: NonNullable<WorkerRowsReply
     }
   });
   sink.begin?.(texts[0].featureColumns);
-  let chunk: string[] = [], size = 0;
+  const CHUNK = 1 << 16;
+  let chunk = new Uint8Array(CHUNK), size = 0, rows = 0;
   for (let q = 0; q < n; q++) {
-    chunk.push(texts[part[q]].lines.substring(start[q], start[q] + length[q]));
-    size += length[q];
-    if (size >= 1 << 16) { sink.writeEncoded(chunk.join(''), chunk.length); chunk = []; size = 0; }
+    const len = length[q];
+    if (size + len > chunk.length) {
+      if (rows) sink.writeEncoded(chunk.subarray(0, size), rows);
+      chunk = new Uint8Array(Math.max(CHUNK, len)); size = 0; rows = 0;
+    }
+    chunk.set(texts[part[q]].bytes.subarray(start[q], start[q] + len), size);
+    size += len; rows++;
   }
-  if (chunk.length) sink.writeEncoded(chunk.join(''), chunk.length);
+  if (rows) sink.writeEncoded(chunk.subarray(0, size), rows);
 }
 
 /** Each worker's rows' positions in a one-thread run; together they must cover 0..n-1 once. */

@@ -51,8 +51,8 @@ export interface TextEncoding { format: 'csv' | 'jsonl'; level: 'flow' | 'sessio
 export interface TextRowSink extends RowSink {
   /** null when this sink does not take encoded lines (e.g. Parquet). */
   readonly textEncoding: TextEncoding | null;
-  /** Lines encoded by a RowEncoder of `textEncoding`, after `begin()`; `rows` of them. */
-  writeEncoded(lines: string, rows: number): void;
+  /** Lines encoded by a RowEncoder of `textEncoding` (as text or UTF-8), after `begin()`; `rows` of them. */
+  writeEncoded(lines: string | Uint8Array, rows: number): void;
 }
 
 /** The sink's text encoding when it takes encoded lines, else null. */

@@ -46,9 +46,14 @@ function summary(r: ExtractResult) {
 class WorkerRows implements RowSink {
   private readonly table: FeatureTable | null;
   private encoder: RowEncoder | null = null;
-  private readonly lines: string[] = [];
   private featureColumns: readonly string[] = [];
   private readonly seq = new Float64Column(1024);
+  /** Encoded lines: UTF-8 chunks of about 64 KiB, each line's byte length, the lines of the open chunk. */
+  private readonly chunks: Uint8Array[] = [];
+  private bytes = 0;
+  private readonly lengths = new Float64Column(1024);
+  private pending = '';
+  private pendingLines: string[] = [];
 
   constructor(level: 'flow' | 'session', raw: boolean, private readonly encode: TextEncoding | undefined, private readonly keepSeq: boolean) {
     this.table = encode ? null : new FeatureTable(level, { raw });
@@ -62,8 +67,25 @@ class WorkerRows implements RowSink {
 
   row(r: BinRow): void {
     if (this.table) this.table.row(r);
-    else this.lines.push(this.encoder!.encode(r));
+    else {
+      const line = this.encoder!.encode(r);
+      this.pending += line;
+      this.pendingLines.push(line);
+      if (this.pending.length >= 1 << 16) this.flush();
+    }
     if (this.keepSeq) this.seq.push(r.seq!);
+  }
+
+  /** The open chunk to UTF-8 (lines are built by concatenation: bytes keep memory flat). */
+  private flush(): void {
+    if (this.pendingLines.length === 0) return;
+    const chunk = Buffer.from(this.pending, 'utf8');
+    const ascii = chunk.length === this.pending.length;
+    for (const l of this.pendingLines) this.lengths.push(ascii ? l.length : Buffer.byteLength(l, 'utf8'));
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+    this.pending = '';
+    this.pendingLines = [];
   }
 
   /** The reply's rows and the buffers to transfer with it. */
@@ -74,8 +96,16 @@ class WorkerRows implements RowSink {
       const table = this.table.exportColumns({ share: true });
       return { rows: { table, seq }, transfer: [...transferables(table), ...transfer] };
     }
-    const lengths = Int32Array.from(this.lines, (l) => l.length);
-    return { rows: { text: { featureColumns: this.featureColumns, lines: this.lines.join(''), lengths }, seq }, transfer: [lengths.buffer, ...transfer] };
+    this.flush();
+    // One buffer of our own (Buffer's small-allocation pool must not be transferred).
+    const bytes = new Uint8Array(this.bytes);
+    let at = 0;
+    for (const c of this.chunks) { bytes.set(c, at); at += c.length; }
+    const lengths = this.lengths.values();
+    return {
+      rows: { text: { featureColumns: this.featureColumns, bytes, lengths }, seq },
+      transfer: [bytes.buffer, lengths.buffer as ArrayBuffer, ...transfer],
+    };
   }
 }
 

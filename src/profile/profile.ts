@@ -328,14 +328,8 @@ export async function profile(opts: ProfileOptions): Promise<ProfileFrames> {
   };
 }
 
-export interface RunContext {
-  level: 'flow' | 'session';
-  bins: number[];
-  binSeconds: number;
-  batchSize: number;
-  blockCalls?: number;
-  warmupRecords: number;
-  netflowOptions?: NetflowOptions;
+/** A run's settings (the config aside: a stream's runs each carry their own) and its meters. */
+export interface RunContext extends Omit<RunSettings, 'config'> {
   volume: VolumeMeter;
   netflow: NetflowMeter;
   progress: (phase: 'run' | 'heap', run: string, index: number, within: number) => void;

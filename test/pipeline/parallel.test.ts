@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extractTable } from '../../src/pipeline/extract';
 import { readCaptureSync } from '../../src/capture/reader';
@@ -89,7 +89,11 @@ test('parallel runs into a CSV or JSON-lines file: workers encode the lines, the
   if (!data) { t.skip(SHARED_MISSING); return; }
   const dir = mkdtempSync(join(tmpdir(), 'refinery-par-text-'));
   try {
-    const files = ['baseline_Mar22_exp_46.pcap', 'movement_Apr20_exp_135.pcap'].map((f) => join(data, 'requet', f));
+    // Names outside ASCII land in every row (the capture column): byte lengths differ from string lengths.
+    const files = [['baseline_Mar22_exp_46.pcap', 'baseline-é.pcap'], ['movement_Apr20_exp_135.pcap', 'mouvement-ü-字.pcap']].map(([src, name]) => {
+      copyFileSync(join(data, 'requet', src), join(dir, name));
+      return join(dir, name);
+    });
     for (const [format, raw] of [['csv', false], ['jsonl', true]] as const) {
       for (const [what, captures, level] of [['one file split by unit', files[0], 'flow'], ['two files', files, 'session']] as const) {
         const out = (w: number) => join(dir, `${w}.${format}`);
@@ -101,6 +105,7 @@ test('parallel runs into a CSV or JSON-lines file: workers encode the lines, the
         }
         const one = readFileSync(out(1)), two = readFileSync(out(2));
         assert.ok(one.length > 10_000, `${what} ${format}: ${one.length} bytes`);
+        assert.ok(one.toString('utf8').includes('baseline-é.pcap'), 'capture names kept as UTF-8');
         assert.ok(one.equals(two), `${what} ${format}: files differ`);
       }
     }
