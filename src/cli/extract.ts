@@ -51,7 +51,7 @@ export async function extractCommand(argv: string[]): Promise<number> {
   });
   progress.stop();
   if (!values.quiet) {
-    process.stderr.write(summaryText(result.stats, result.errors, result.issues) + '\n');
+    process.stderr.write(summaryText(result.stats, result.errors, result.issues, result.parallel) + '\n');
     if (out) process.stderr.write(`wrote ${result.stats.rows} rows to ${out}\n`);
   }
   return result.errors.length ? 2 : 0;

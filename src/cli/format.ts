@@ -1,6 +1,7 @@
 import type { RunStats } from '../pipeline/stats';
 import type { CaptureError } from '../capture/errors';
 import type { CaptureIssue } from '../capture/batch';
+import type { ParallelTiming } from '../pipeline/parallel';
 
 /** Renders rows as an aligned text table for the terminal. */
 export function textTable(rows: Record<string, unknown>[], columns?: string[]): string {
@@ -21,7 +22,7 @@ export function humanBytes(n: number): string {
 }
 
 /** The end-of-run summary: packets, bytes, flows, skipped by reason, speed, problems. */
-export function summaryText(stats: RunStats, errors: CaptureError[] = [], issues: CaptureIssue[] = []): string {
+export function summaryText(stats: RunStats, errors: CaptureError[] = [], issues: CaptureIssue[] = [], parallel?: ParallelTiming): string {
   const s = stats.toJSON() as Record<string, unknown>;
   const pps = stats.elapsedMs > 0 ? stats.records / (stats.elapsedMs / 1000) / 1e6 : 0;
   const lines = [
@@ -30,6 +31,10 @@ export function summaryText(stats: RunStats, errors: CaptureError[] = [], issues
     `packets of no configured service (no feature work): ${stats.unservedPackets}`,
     `time ${(stats.elapsedMs / 1000).toFixed(2)} s, ${pps.toFixed(2)} M packets/s`,
   ];
+  if (parallel) {
+    lines.push(`split over ${parallel.workerMs.length} workers: packets with feature work ${parallel.packetsPerWorker.join(' / ')}, ` +
+      `rows ${parallel.rowsPerWorker.join(' / ')}, worker time ${parallel.workerMs.map((m) => (m / 1000).toFixed(2)).join(' / ')} s, merge ${(parallel.mergeMs / 1000).toFixed(2)} s`);
+  }
   if (stats.evictedForSpace || stats.refusedFlows) lines.push(`flow table full (FlowCache.MaxFlows): ${stats.evictedForSpace} flows evicted early, ${stats.refusedFlows} new flows refused`);
   const skipped = s.skipped as Record<string, number>;
   if (Object.keys(skipped).length) lines.push(`skipped: ${Object.entries(skipped).map(([k, v]) => `${k} ${v}`).join(', ')}`);

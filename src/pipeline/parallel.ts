@@ -51,6 +51,8 @@ export interface ParallelTiming {
   /** Packets each worker ran feature classes on (the split of the work). */
   packetsPerWorker: number[];
   mergeMs: number;
+  /** Feature state per class at the end, summed over the workers (each also holds a whole flow table). */
+  stateBytes: Record<string, number>;
 }
 
 type Exported<T> = T & WorkerRowsReply & { stats: RunStats; errors: { file: string; offset: number; reason: string; message: string }[]; issues: CaptureIssue[] };
@@ -161,7 +163,7 @@ export async function extractSharded(path: string, job: ParallelJob): Promise<Pa
   if (job.text) writeLinesInOrder(job.text, parts.map((p) => p.text!), positions, rows);
   const timing = {
     workerMs: parts.map((p) => p.stats.elapsedMs), rowsPerWorker: parts.map((p) => p.stats.rows),
-    packetsPerWorker: parts.map((p) => p.ownedPackets), mergeMs: performance.now() - t0,
+    packetsPerWorker: parts.map((p) => p.ownedPackets), mergeMs: performance.now() - t0, stateBytes: state,
   };
   // Every worker saw every packet: worker 0's counts are the run's, except rows (each worker's own).
   const stats = runStatsFrom(parts[0].stats);
