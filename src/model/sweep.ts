@@ -185,7 +185,10 @@ async function measureCosts(f: DatasetFeatures, reps: string[], bins: number[], 
   const { profileTables } = require('../profile') as typeof import('../profile');
   o.onProgress?.({ phase: 'profile', done: 0, total: 1, label: `${n} captures` });
   const captures = f.captures.slice(0, n);
-  const t = await profileTables({ captures, config: f.config, bins: [Math.min(...bins)], level: 'session', representations: reps, classes: [], heap: false });
+  const t = await profileTables({
+    captures, config: f.config, bins: [Math.min(...bins)], level: 'session', representations: reps, classes: [], heap: false,
+    workers: o.workers, workerModules: o.workerModules,
+  });
   return t.summary.rows as unknown as Record<string, unknown>[];
 }
 

@@ -113,3 +113,27 @@ test('parallel runs into a CSV or JSON-lines file: workers encode the lines, the
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a split run over a cut capture keeps every row read before the cut, like one thread, and names file and offset', async (t) => {
+  const data = sharedData();
+  if (!data) { t.skip(SHARED_MISSING); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-par-cut-'));
+  try {
+    const whole = readFileSync(join(data, 'requet', 'baseline_Mar22_exp_46.pcap'));
+    const cut = join(dir, 'cut.pcap');
+    // The first 60 % of the file, then a record header claiming 1.4 GB: a fatal error there.
+    const head = whole.subarray(0, Math.floor(whole.length * 0.6));
+    writeFileSync(cut, Buffer.concat([head, Buffer.from('5858585858585858585858585858585858585858', 'hex')]));
+    const one = await extractTable({ captures: cut, config: ALL, bins: [2, 10], level: 'flow', workers: 1 });
+    const two = await extractTable({ captures: cut, config: ALL, bins: [2, 10], level: 'flow', workers: 2, shardMinBytes: 0 });
+    assert.ok(two.parallel, 'split');
+    assert.equal(one.errors.length, 1);
+    assert.equal(two.errors.length, 1, 'the error is reported once, not per worker');
+    assert.equal(two.errors[0].message, one.errors[0].message);
+    assert.match(two.errors[0].message, /cut\.pcap.*offset/);
+    assert.ok(one.table.length > 100);
+    assertSameTable(one.table, two.table, { ordered: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
