@@ -91,6 +91,8 @@ export async function runOnWorkers<R, P = { bytesRead: number; records: number }
         if (m.type === done) { onDone(m as unknown as R, m.id); give(); }
       });
       w.on('error', (e) => { healthy = false; reject(e); });
+      // A worker that ends on its own (process.exit in a user's module, out of memory) must not leave the run waiting.
+      w.on('exit', (code) => { healthy = false; reject(new Error(`worker thread ${k} exited (code ${code}) during the run`)); });
       give();
     })));
   } catch (e) {

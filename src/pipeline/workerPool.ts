@@ -21,7 +21,7 @@ export function takeWorkers(n: number, modules: string[], script = EXTRACT_WORKE
   while (out.length < n && free.length) out.push(free.pop()!);
   while (out.length < n) {
     const w = new Worker(script, { workerData: { modules } });
-    w.once('exit', () => { const list = idle.get(key); const at = list ? list.indexOf(w) : -1; if (at >= 0) list!.splice(at, 1); });
+    w.once('exit', () => forget(w));
     out.push(w);
   }
   for (const w of out) w.ref();
@@ -30,12 +30,17 @@ export function takeWorkers(n: number, modules: string[], script = EXTRACT_WORKE
 
 /** Gives workers back after a run; `healthy: false` ends them (an error may have left state behind). */
 export async function returnWorkers(workers: Worker[], modules: string[], healthy: boolean, script = EXTRACT_WORKER): Promise<void> {
-  for (const w of workers) { w.removeAllListeners('message'); w.removeAllListeners('error'); }
+  for (const w of workers) { w.removeAllListeners('message'); w.removeAllListeners('error'); w.removeAllListeners('exit'); w.once('exit', () => forget(w)); }
   if (!healthy) { await Promise.all(workers.map((w) => w.terminate())); return; }
   const key = [script, ...modules].join('\n');
   const free = idle.get(key) ?? [];
   for (const w of workers) { w.unref(); free.push(w); }
   idle.set(key, free);
+}
+
+/** Drops a worker that ended from the idle lists. */
+function forget(w: Worker): void {
+  for (const list of idle.values()) { const at = list.indexOf(w); if (at >= 0) list.splice(at, 1); }
 }
 
 /** Ends every idle worker (tests and embedding applications that want a clean exit now). */

@@ -7,6 +7,7 @@ import { extractTable } from '../../src/pipeline/extract';
 import { readCaptureSync } from '../../src/capture/reader';
 import { readFileSync } from 'node:fs';
 import { FileSink } from '../../src/output/formats';
+import { unregisterFeature } from '../../src/features/registry';
 import { PcapWriter } from '../../src/capture/pcapWriter';
 import { sharedData, SHARED_MISSING, assertSameTable } from '../helpers';
 
@@ -134,6 +135,28 @@ test('a split run over a cut capture keeps every row read before the cut, like o
     assert.ok(one.table.length > 100);
     assertSameTable(one.table, two.table, { ordered: true });
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a worker thread that ends on its own (process.exit in a user module) fails the run with a clear error, no hang', async (t) => {
+  const data = sharedData();
+  if (!data) { t.skip(SHARED_MISSING); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-par-exit-'));
+  try {
+    // A user's feature class whose module ends the thread at its first packet.
+    const mod = join(dir, 'exiting.js');
+    const api = join(__dirname, '..', '..', 'src', 'features', 'registry.js');
+    writeFileSync(mod, `const { registerFeature } = require(${JSON.stringify(api)});
+class Exiting { static featureName = 'Exiting'; static columns = [{ name: 'X' }];
+  init() {} addPacket() { process.exit(7); } collect() {} reset() {} release() {} stateBytes() { return 0; } }
+registerFeature(Exiting);\n`);
+    require(mod);
+    const files = ['baseline_Mar22_exp_46.pcap', 'movement_Apr20_exp_135.pcap'].map((f) => join(data, 'requet', f));
+    const config = { Services: [{ Name: 'all', Filter: { Prefixes: ['0.0.0.0/0', '::/0'] }, Collect: ['Exiting'] }] };
+    await assert.rejects(extractTable({ captures: files, config, bins: [10], workers: 2, workerModules: [mod] }), /worker thread \d exited \(code 7\)/);
+  } finally {
+    unregisterFeature('Exiting');
     rmSync(dir, { recursive: true, force: true });
   }
 });
