@@ -29,6 +29,8 @@ Ctrl-C / SIGTERM or after --duration: open bins are flushed and files completed.
   --snaplen BYTES     bytes kept per packet (default 262144)
   --buffer MB         kernel capture buffer (default 32)
   --no-promisc        do not put the interface in promiscuous mode
+  --workers N         worker threads computing features (default 1; N > 1 splits flows or
+                      sessions over N threads, every packet shared with each)
   --model FILE      predict resolution / startup delay per session bin in real time (predictions.jsonl)
   --raw               JSON lines only: add raw per-bin class data (e.g. segment lists)
   --quiet             no progress or summary on stderr`;
@@ -48,7 +50,7 @@ export async function liveCommand(argv: string[]): Promise<number> {
     filter: { type: 'string' }, duration: { type: 'string' }, out: { type: 'string' }, rotate: { type: 'string' },
     format: { type: 'string' }, stats: { type: 'string' }, snaplen: { type: 'string' }, buffer: { type: 'string' },
     'no-promisc': { type: 'boolean' }, raw: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    model: { type: 'string' },
+    model: { type: 'string' }, workers: { type: 'string' },
   });
   if (values.help) { console.log(liveHelp); return 0; }
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -84,6 +86,7 @@ export async function liveCommand(argv: string[]): Promise<number> {
     const summary = await runLive({
       iface, config, bins, level, filter: values.filter as string | undefined, duration, out, rotateSeconds,
       format: format as OutputFormat, statsSeconds, raw: !!values.raw, sinks: inference ? [inference] : [],
+      workers: num(values.workers, '--workers', { min: 1, integer: true }),
       capture: { snaplen, bufferSize: bufferMb ? Math.round(bufferMb * (1 << 20)) : undefined, promisc: !values['no-promisc'] },
       onStart: (i) => log(`refinery live: capturing on ${i.iface}${values.filter ? ` (filter "${values.filter}")` : ''} -> ${i.out}; Ctrl-C to stop`),
       onStats: (r) => {

@@ -6,6 +6,7 @@ import type { RefineryConfig } from '../config/config';
 import type { OutputFormat } from '../output/formats';
 import { resolveConfig } from '../pipeline/extract';
 import { Pipeline } from '../pipeline/pipeline';
+import { ShardedPipeline } from '../pipeline/shardedPipeline';
 import type { RunStats } from '../pipeline/stats';
 import { CaptureStatsRecord, CaptureStatsWriter, CaptureTotals } from './captureStats';
 import { CaptureClock } from './clock';
@@ -62,6 +63,25 @@ export interface LiveRunOptions {
   source?: LiveSource;
   /** More sinks fed every closed bin besides the rotating files (e.g. real-time inference). */
   sinks?: RowSink[];
+  /**
+   * Worker threads (default 1: the pipeline runs on this thread). With N > 1 every batch is
+   * shared with N workers, each computing the features of its own flows or sessions; rows
+   * reach the sinks in the order one thread would give them.
+   */
+  workers?: number;
+  /** Modules each worker requires first: where users' feature classes register themselves. */
+  workerModules?: string[];
+}
+
+/** What the live loop needs of a pipeline: a Pipeline, or one split over workers. */
+interface LivePipeline {
+  processBatch(batch: PacketBatch): void | Promise<void>;
+  advanceTo(now: number): void;
+  finish(): void | Promise<void>;
+  readonly stats: RunStats;
+  stateBytes(): Record<string, number>;
+  readonly activeUnits: number;
+  readonly captureTime: number;
 }
 
 export interface LiveSummary {
@@ -100,7 +120,10 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveSummary> {
   if (opts.duration !== undefined && !(opts.duration > 0)) throw new RangeError(`duration must be positive seconds (got ${opts.duration})`);
 
   const source = opts.source ?? openLive({ ...opts.capture, iface: opts.iface, filter: opts.filter });
-  let sink: RotatingSink, pipeline: Pipeline, statsWriter: CaptureStatsWriter;
+  let sink: RotatingSink, pipeline: LivePipeline, statsWriter: CaptureStatsWriter;
+  const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+  // Split runs release rows after the workers are past a point: files rotate at that point's time.
+  const tickSink = (t: number) => sink.tick(t);
   const statsFile = join(opts.out, 'capture-stats.jsonl');
   try {
     sink = new RotatingSink({ dir: opts.out, level, format: opts.format ?? 'jsonl', rotateSeconds: opts.rotateSeconds ?? 60, raw: opts.raw });
@@ -109,7 +132,15 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveSummary> {
       begin: (cols) => { sink.begin(cols); for (const x of extra) x.begin?.(cols); },
       row: (r) => { sink.row(r); for (const x of extra) x.row(r); },
     };
-    pipeline = new Pipeline({ config, bins: opts.bins, level, capture: opts.iface, sink: tee, raw: opts.raw });
+    if (workers > 1) {
+      const sharded = new ShardedPipeline({
+        config, bins: opts.bins, level, capture: opts.iface, sink: tee, raw: opts.raw, workers, modules: opts.workerModules, onReleased: tickSink,
+      });
+      await sharded.start();
+      pipeline = sharded;
+    } else {
+      pipeline = new Pipeline({ config, bins: opts.bins, level, capture: opts.iface, sink: tee, raw: opts.raw });
+    }
     statsWriter = new CaptureStatsWriter(statsFile, t0);
   } catch (e) {
     await source.close();
@@ -144,7 +175,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveSummary> {
     const est = clock.estimate(now);
     if (est > -Infinity) {
       pipeline.advanceTo(est);
-      sink.tick(est);
+      if (workers === 1) sink.tick(est);
     }
     if (now >= nextStats) {
       writeStats(false);
@@ -162,9 +193,9 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveSummary> {
   let failure: unknown = null;
   try {
     for await (const batch of source) {
-      pipeline.processBatch(batch);
+      await pipeline.processBatch(batch);
       clock.observe(pipeline.captureTime, Date.now());
-      sink.tick(pipeline.captureTime);
+      if (workers === 1) sink.tick(pipeline.captureTime);
     }
   } catch (e) {
     failure = e;
@@ -176,7 +207,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveSummary> {
 
   // Flush: open bins out, files completed, a last statistics line.
   try {
-    pipeline.finish();
+    await pipeline.finish();
     await source.close();
     writeStats(true);
     statsWriter.close();
@@ -187,8 +218,8 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveSummary> {
   } finally {
     removeSignals();
   }
-  pipeline.stats.elapsedMs = Date.now() - t0;
   const st = pipeline.stats;
+  st.elapsedMs = Date.now() - t0;
   const summary: LiveSummary = {
     iface: opts.iface, out: opts.out, files: [...sink.files].sort((a, b) => a.start - b.start || a.path.localeCompare(b.path)), statsFile,
     rows: st.rows, records: st.records, packets: st.packets, bytes: st.bytes, flows: st.flows, capture: source.stats(),

@@ -265,6 +265,16 @@ export class Pipeline {
     return this.level === 'flow' ? this.flows.size : this.sessions.size;
   }
 
+  /** Bins emitted so far by every worker of a split run (the next row's position in a one-thread run). */
+  get emittedRows(): number {
+    return this.emitted;
+  }
+
+  /** Each configured service's feature columns, in the order rows carry their values. */
+  get serviceColumns(): string[][] {
+    return this.runtimes.map((rt) => rt.columns);
+  }
+
   /** Capture time of the newest packet seen. */
   get captureTime(): number {
     return this.now;

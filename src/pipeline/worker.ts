@@ -11,7 +11,8 @@ import { FeatureTable, transferables } from '../output/table';
 import { RowEncoder } from '../output/rowEncoder';
 import type { BinRow, RowSink, TextEncoding } from './rows';
 import { Float64Column } from '../output/growable';
-import type { Pipeline } from './pipeline';
+import { Pipeline } from './pipeline';
+import { unpackShared, SharedBatch, LiveReply, WireRow } from './shardedPipeline';
 import { extractTable, ExtractResult } from './extract';
 import '../features';
 
@@ -29,6 +30,12 @@ interface Job {
 export type WorkerRequest =
   | (Job & { type: 'file' })
   | (Job & { type: 'own'; shard: { index: number; count: number }; progress: boolean });
+
+type LiveRequest =
+  | { type: 'live-start'; shard: { index: number; count: number }; config: RefineryConfig; bins?: number[]; level: 'flow' | 'session'; capture: string; raw: boolean }
+  | ({ type: 'live-batch' } & SharedBatch)
+  | { type: 'live-advance'; now: number }
+  | { type: 'live-finish' };
 
 const init = workerData as WorkerInit;
 for (const m of init.modules) require(m);
@@ -109,8 +116,36 @@ class WorkerRows implements RowSink {
   }
 }
 
-parentPort!.on('message', async (msg: WorkerRequest) => {
+/** A live run split over workers (ShardedPipeline): this worker's pipeline and the rows since its last reply. */
+let live: { pipeline: Pipeline; rows: WireRow[] } | null = null;
+
+function liveMessage(msg: LiveRequest): void {
+  if (msg.type === 'live-start') {
+    const rows: WireRow[] = [];
+    const pipeline = new Pipeline({
+      config: msg.config, bins: msg.bins, level: msg.level, capture: msg.capture, raw: msg.raw, shard: msg.shard,
+      sink: { row: (r) => { const { columns: _c, level: _l, ...rest } = r; rows.push({ ...rest, values: Float64Array.from(r.values), seq: r.seq! }); } },
+    });
+    live = { pipeline, rows };
+    parentPort!.postMessage({ type: 'live-started', featureColumns: pipeline.featureColumns, serviceColumns: pipeline.serviceColumns });
+    return;
+  }
+  const l = live!;
+  if (msg.type === 'live-batch') l.pipeline.processBatch(unpackShared(msg));
+  else if (msg.type === 'live-advance') l.pipeline.advanceTo(msg.now);
+  else l.pipeline.finish();
+  const reply: LiveReply = {
+    type: 'live-done', rows: l.rows.splice(0), emitted: l.pipeline.emittedRows, stats: l.pipeline.stats,
+    state: l.pipeline.stateBytes(), activeUnits: l.pipeline.activeUnits,
+  };
+  parentPort!.postMessage(reply);
+  if (msg.type === 'live-finish') live = null;
+}
+
+parentPort!.on('message', async (msg: WorkerRequest | LiveRequest) => {
   try {
+    if (msg.type.startsWith('live-')) { liveMessage(msg as LiveRequest); return; }
+    if (msg.type !== 'file' && msg.type !== 'own') return;
     const base = { captures: msg.path, config: msg.config, bins: msg.bins, level: msg.level, raw: msg.raw, onlyClasses: msg.onlyClasses, workers: 1 };
     const rows = new WorkerRows(msg.level, msg.raw, msg.encode, msg.type === 'own');
     if (msg.type === 'file') {
