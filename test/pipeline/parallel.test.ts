@@ -11,6 +11,17 @@ import { unregisterFeature } from '../../src/features/registry';
 import { PcapWriter } from '../../src/capture/pcapWriter';
 import { sharedData, SHARED_MISSING, assertSameTable } from '../helpers';
 
+/** Runs `fn` in a fresh temporary folder, removed afterwards (and `after`, e.g. unregistering a class). */
+async function inTmp(prefix: string, fn: (dir: string) => Promise<void>, after?: () => void): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    await fn(dir);
+  } finally {
+    after?.();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const ALL = { Services: [{ Name: 'all', Filter: { Prefixes: ['0.0.0.0/0', '::/0'] }, Collect: ['all'] }] };
 
 /**
@@ -37,8 +48,7 @@ function interleavedCapture(src: string, out: string): number {
 test('parallel flows: 2 and 3 workers give the rows of one thread, in the same order, at flow and session level', async (t) => {
   const data = sharedData();
   if (!data) { t.skip(SHARED_MISSING); return; }
-  const dir = mkdtempSync(join(tmpdir(), 'refinery-par-'));
-  try {
+  await inTmp('refinery-par-', async (dir) => {
     const capture = join(dir, 'interleaved.pcap');
     const records = interleavedCapture(join(data, 'requet', 'baseline_Mar22_exp_46.pcap'), capture);
     // The original's default config: services found by DNS, prefixes and SNI; the whole
@@ -67,9 +77,7 @@ test('parallel flows: 2 and 3 workers give the rows of one thread, in the same o
         assertSameTable(one.table, many.table, { ordered: true });
       }
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('parallel captures (one worker per file) give the same rows as one thread, in file order', async (t) => {
@@ -88,8 +96,7 @@ test('parallel captures (one worker per file) give the same rows as one thread, 
 test('parallel runs into a CSV or JSON-lines file: workers encode the lines, the file is byte-identical to one thread', async (t) => {
   const data = sharedData();
   if (!data) { t.skip(SHARED_MISSING); return; }
-  const dir = mkdtempSync(join(tmpdir(), 'refinery-par-text-'));
-  try {
+  await inTmp('refinery-par-text-', async (dir) => {
     // Names outside ASCII land in every row (the capture column): byte lengths differ from string lengths.
     const files = [['baseline_Mar22_exp_46.pcap', 'baseline-é.pcap'], ['movement_Apr20_exp_135.pcap', 'mouvement-ü-字.pcap']].map(([src, name]) => {
       copyFileSync(join(data, 'requet', src), join(dir, name));
@@ -110,16 +117,13 @@ test('parallel runs into a CSV or JSON-lines file: workers encode the lines, the
         assert.ok(one.equals(two), `${what} ${format}: files differ`);
       }
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a split run over a cut capture keeps every row read before the cut, like one thread, and names file and offset', async (t) => {
   const data = sharedData();
   if (!data) { t.skip(SHARED_MISSING); return; }
-  const dir = mkdtempSync(join(tmpdir(), 'refinery-par-cut-'));
-  try {
+  await inTmp('refinery-par-cut-', async (dir) => {
     const whole = readFileSync(join(data, 'requet', 'baseline_Mar22_exp_46.pcap'));
     const cut = join(dir, 'cut.pcap');
     // The first 60 % of the file, then a record header claiming 1.4 GB: a fatal error there.
@@ -134,29 +138,23 @@ test('a split run over a cut capture keeps every row read before the cut, like o
     assert.match(two.errors[0].message, /cut\.pcap.*offset/);
     assert.ok(one.table.length > 100);
     assertSameTable(one.table, two.table, { ordered: true });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a worker thread that ends on its own (process.exit in a user module) fails the run with a clear error, no hang', async (t) => {
   const data = sharedData();
   if (!data) { t.skip(SHARED_MISSING); return; }
-  const dir = mkdtempSync(join(tmpdir(), 'refinery-par-exit-'));
-  try {
+  await inTmp('refinery-par-exit-', async (dir) => {
     // A user's feature class whose module ends the thread at its first packet.
     const mod = join(dir, 'exiting.js');
     const api = join(__dirname, '..', '..', 'src', 'features', 'registry.js');
     writeFileSync(mod, `const { registerFeature } = require(${JSON.stringify(api)});
-class Exiting { static featureName = 'Exiting'; static columns = [{ name: 'X' }];
-  init() {} addPacket() { process.exit(7); } collect() {} reset() {} release() {} stateBytes() { return 0; } }
-registerFeature(Exiting);\n`);
+  class Exiting { static featureName = 'Exiting'; static columns = [{ name: 'X' }];
+    init() {} addPacket() { process.exit(7); } collect() {} reset() {} release() {} stateBytes() { return 0; } }
+  registerFeature(Exiting);\n`);
     require(mod);
     const files = ['baseline_Mar22_exp_46.pcap', 'movement_Apr20_exp_135.pcap'].map((f) => join(data, 'requet', f));
     const config = { Services: [{ Name: 'all', Filter: { Prefixes: ['0.0.0.0/0', '::/0'] }, Collect: ['Exiting'] }] };
     await assert.rejects(extractTable({ captures: files, config, bins: [10], workers: 2, workerModules: [mod] }), /worker thread \d exited \(code 7\)/);
-  } finally {
-    unregisterFeature('Exiting');
-    rmSync(dir, { recursive: true, force: true });
-  }
+  }, () => { unregisterFeature('Exiting'); });
 });
