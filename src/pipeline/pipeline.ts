@@ -51,6 +51,8 @@ interface ServiceRuntime {
   /** Class calls per packet (all bin sizes): the load a unit of this service adds per packet. */
   weight: number;
   otherWeight: number;
+  /** The load of one emitted row (collect, reset and the sink's row, about 8 packet-calls per class). */
+  rowWeight: number;
 }
 
 interface UnitLabel {
@@ -168,7 +170,7 @@ export class Pipeline {
       })));
       const others = sets.map((set) => set.filter((c) => typeof c.addOtherPacket === 'function'));
       const weight = sets.reduce((a, set) => a + set.length, 0), otherWeight = others.reduce((a, o) => a + o.length, 0);
-      return { name: svc.name, classes, columns, offsets, sets, others, values: new Float64Array(columns.length), weight, otherWeight };
+      return { name: svc.name, classes, columns, offsets, sets, others, values: new Float64Array(columns.length), weight, otherWeight, rowWeight: 8 * classes.length };
     });
     this.featureColumns = union;
     this.feedsOthers = this.level === 'session' && this.runtimes.some((rt) => rt.others.some((o) => o.length > 0));
@@ -502,8 +504,9 @@ export class Pipeline {
 
   private emit(unit: number, b: number): void {
     const seq = this.emitted++;
-    if (this.unitOwner[unit] !== this.shardIndex) { this.dirty[unit * this.nb + b] = 0; return; }
-    const svc = this.unitService[unit];
+    const svc = this.unitService[unit], owner = this.unitOwner[unit];
+    this.load[owner] += this.runtimes[svc].rowWeight;
+    if (owner !== this.shardIndex) { this.dirty[unit * this.nb + b] = 0; return; }
     const rt = this.runtimes[svc];
     const set = rt.sets[b];
     const size = this.bins[b];

@@ -12,7 +12,7 @@ import { readTable } from '../../src/output/formats';
 import { Pipeline } from '../../src/pipeline/pipeline';
 import { batchOf, sharedData, SHARED_MISSING } from '../helpers';
 import { openCapture } from '../../src/capture/reader';
-import { flowTotals, readJsonlBins, sleep, tmp } from './util';
+import { flowTotals, readJsonlBins, sleep, tmp, waitUntil } from './util';
 import '../../src/features';
 
 /**
@@ -95,11 +95,14 @@ test('runLive (scripted source): bins close on the timer during pauses, files ro
   const ac = new AbortController();
   const run = runLive({ iface: 'test0', source: src, out, bins: [1], rotateSeconds: 1, statsSeconds: 0.25, tickMs: 50, graceSeconds: 0.2, handleSignals: false, signal: ac.signal,
     onStats: (r) => rowsSeen.push(r.totalRows) });
-  await sleep(1300);
-  // During the first pause the first bin (1 s) closed on the timer, before any later packet.
-  assert.ok(rowsSeen.some((n) => n >= 1), `rows written during the pause: ${rowsSeen}`);
-  await sleep(1700);
-  ac.abort();
+  try {
+    await sleep(1300);
+    // During the first pause the first bin (1 s) closed on the timer, before any later packet.
+    assert.ok(rowsSeen.some((n) => n >= 1), `rows written during the pause: ${rowsSeen}`);
+    await sleep(1700);
+  } finally {
+    ac.abort(); // also when an assertion failed: a run left going would hold the test process open
+  }
   const s = await run;
   assert.equal(s.stoppedBy, 'abort');
   assert.equal(s.records, 175);
@@ -162,17 +165,21 @@ test('runLive with 2 workers: the same rows, in the same order, as one thread (b
   assert.equal(stats[1].totalRows, stats[0].totalRows);
 });
 
-test('runLive (scripted source) with 2 workers: the timer still closes bins during pauses; a stop flushes everything', { timeout: 20000 }, async () => {
+test('runLive (scripted source) with 2 workers: the timer still closes bins during pauses; a stop flushes everything', { timeout: 30000 }, async () => {
   const out = tmp('runloop-2w');
-  const src = new ScriptedSource([{ packets: 100 }, { pause: 1500 }, { packets: 50 }, { pause: 600 }, { packets: 25, port: 6000 }]);
-  const rowsSeen: number[] = [];
+  const src = new ScriptedSource([{ packets: 100 }, { pause: 4000 }, { packets: 50 }, { pause: 600 }, { packets: 25, port: 6000 }]);
+  const seen: { rows: number; processed: number }[] = [];
   const ac = new AbortController();
   const run = runLive({ iface: 'test0', source: src, out, bins: [1], rotateSeconds: 1, statsSeconds: 0.25, tickMs: 50, graceSeconds: 0.2, handleSignals: false, signal: ac.signal,
-    workers: 2, onStats: (r) => rowsSeen.push(r.totalRows) });
-  await sleep(1300);
-  assert.ok(rowsSeen.some((n) => n >= 1), `rows written during the pause: ${rowsSeen}`);
-  await sleep(1200);
-  ac.abort();
+    workers: 2, onStats: (r) => seen.push({ rows: r.totalRows, processed: r.totalProcessed }) });
+  try {
+    // During the long pause (workers may still be starting: a cold thread takes a while), the
+    // first 1 s bin closes on the timer: a row is out while only the first 100 packets are in.
+    await waitUntil(() => seen.some((x) => x.rows >= 1 && x.processed === 100), 'a row closed by the timer during the pause', 3500);
+    await waitUntil(() => seen.some((x) => x.processed === 175), 'all packets processed', 5000);
+  } finally {
+    ac.abort();
+  }
   const s = await run;
   assert.equal(s.records, 175);
   const flows = flowTotals(readJsonlBins(out));
