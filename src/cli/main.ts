@@ -56,5 +56,7 @@ if (require.main === module) {
   for (const mod of ['./more']) {
     try { require(mod); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e; }
   }
+  // A reader that stops early (`refinery extract x.pcap | head`) closes the pipe: end quietly, as Unix tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }
