@@ -29,6 +29,9 @@ export interface FeatureContext {
  * `p.flow` always names the packet's flow, so a class that needs per-flow sub-state at
  * session level (TCP sequence tracking, running video segments) can key on it.
  * The packet view is reused for every packet: read fields, never keep `p`.
+ * With worker threads, each instance sees only the units its worker owns (a unit's
+ * packets all reach the same instance): keep every piece of state per unit or per flow,
+ * never across units, and the output does not depend on the number of workers.
  */
 export interface FeatureClass {
   /** A unit starts: make room for its state. `p` is its first packet (not yet added). */
