@@ -6,6 +6,7 @@ import { FeatureTable, ExportedTable } from '../output/table';
 import type { BinRow, RowSink, TextRowSink } from './rows';
 import { RunStats, runStatsFrom } from './stats';
 import { takeWorkers, returnWorkers } from './workerPool';
+import { runShardJob, ShardJob } from './jobs';
 
 /** What parallel runs need from the caller's options. */
 export interface ParallelJob {
@@ -65,7 +66,7 @@ function captureErrorFrom(e: { file: string; offset: number; reason: string; mes
  * Runs one request per worker (or a queue of them over a pool) and collects the replies
  * of type `done`; forwards `progress` messages. Any worker error rejects the whole run.
  */
-export async function runOnWorkers<R, P = { bytesRead: number; records: number }>(n: number, modules: string[], requests: Record<string, unknown>[], done: string,
+export async function runOnWorkers<R, P = { bytesRead: number; records: number }>(n: number, modules: string[], requests: readonly object[], done: string,
   onDone: (reply: R, id: number) => void, onProgress?: (m: P & { id: number }) => void, script?: string): Promise<void> {
   const workers = takeWorkers(Math.max(1, Math.min(n, requests.length)), modules, script);
   let healthy = true;
@@ -147,12 +148,17 @@ export async function extractFilesParallel(paths: string[], job: ParallelJob): P
 export async function extractSharded(path: string, job: ParallelJob): Promise<ParallelResult> {
   const n = job.workers;
   const parts: Exported<{ seq: Float64Array; state: Record<string, number>; ownedPackets: number }>[] = new Array(n);
-  const requests = Array.from({ length: n }, (_, index) => ({
-    type: 'own', path, shard: { index, count: n }, progress: index === 0,
+  const requests: ShardJob[] = Array.from({ length: n }, (_, index) => ({
+    type: 'own', id: index, path, shard: { index, count: n }, progress: false,
     config: job.config, bins: job.bins, level: job.level, raw: job.raw, onlyClasses: job.onlyClasses, encode: job.text?.textEncoding ?? undefined,
   }));
-  await runOnWorkers<(typeof parts)[number]>(n, job.modules, requests, 'own-done', (r, id) => { parts[id] = r; },
-    (m) => job.onBytes?.(m.bytesRead, m.records));
+  // Shares 1..n-1 go to worker threads; this thread, idle otherwise, runs share 0 (one thread
+  // fewer to start and warm up) and reports the progress. Its run blocks until done; the
+  // workers' replies wait in the queue meanwhile.
+  const remote = runOnWorkers<(typeof parts)[number]>(n - 1, job.modules, requests.slice(1), 'own-done', (r, id) => { parts[id + 1] = r; });
+  remote.catch(() => { /* awaited below */ });
+  parts[0] = (await runShardJob(requests[0], job.onBytes)).reply as unknown as (typeof parts)[number];
+  await remote;
   const state: Record<string, number> = {};
   let rows = 0;
   for (const p of parts) {
