@@ -53,18 +53,31 @@ async function timed(opts: ExtractOptions): Promise<Timed> {
   return { ms, cpuMs: (c.user + c.system) / 1000, result };
 }
 
-/** Alternates runs at each worker count (one warm-up round first); best wall time of each. */
-async function compare(opts: ExtractOptions, workers: number[], runs: number): Promise<Map<number, Timed>> {
-  const best = new Map<number, Timed>();
+/**
+ * Alternates runs at each worker count (one warm-up round first); best wall time of each, and
+ * in `ratios` the speed-up of each round (first count / each other), whose median resists a
+ * machine that changes speed between rounds better than a ratio of two best times.
+ */
+async function compare(opts: ExtractOptions, workers: number[], runs: number): Promise<Map<number, Timed> & { ratios?: number[] }> {
+  const best: Map<number, Timed> & { ratios?: number[] } = new Map<number, Timed>();
+  best.ratios = [];
   for (let r = 0; r <= runs; r++) {
+    const round = new Map<number, number>();
     for (const w of workers) {
       const t = await timed({ ...opts, workers: w });
+      round.set(w, t.ms);
       if (r === 0) { if (!best.has(w)) best.set(w, t); continue; }
       const b = best.get(w)!;
       if (r === 1 || t.ms < b.ms) best.set(w, t);
     }
+    if (r > 0 && workers.length === 2) best.ratios.push(round.get(workers[0])! / round.get(workers[1])!);
   }
   return best;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 }
 
 const SPIN = `const { parentPort } = require('node:worker_threads');
@@ -157,12 +170,13 @@ async function shardProfile(path: string): Promise<{ fullMs: number; sharedMs: n
 /**
  * What this machine lets two threads gain on this very job: the whole one-thread job run in
  * one worker thread alone, then in two worker threads at once (two independent copies),
- * alternating; 2 x alone / together, best of `runs`. No split, no merge: the ceiling of any
+ * alternating; the median over rounds of 2 x alone / together. No split, no merge: the ceiling of any
  * split (cores, caches and memory shared with each other and with other tenants).
  */
 async function ceiling(path: string, runs: number): Promise<{ aloneMs: number; pairMs: number; ratio: number }> {
   const job = { config: resolveConfig(VIDEO), bins: BINS, level: 'flow' as const, raw: false, workers: 2, modules: [] };
   let alone = Infinity, pair = Infinity;
+  const ratios: number[] = [];
   for (let r = 0; r <= runs; r++) {
     let t0 = performance.now();
     await extractFilesParallel([path], job);
@@ -170,9 +184,9 @@ async function ceiling(path: string, runs: number): Promise<{ aloneMs: number; p
     t0 = performance.now();
     await extractFilesParallel([path, path], job);
     const b = performance.now() - t0;
-    if (r > 0) { alone = Math.min(alone, a); pair = Math.min(pair, b); }
+    if (r > 0) { alone = Math.min(alone, a); pair = Math.min(pair, b); ratios.push((2 * a) / b); }
   }
-  return { aloneMs: alone, pairMs: pair, ratio: (2 * alone) / pair };
+  return { aloneMs: alone, pairMs: pair, ratio: median(ratios) };
 }
 
 async function shardedFlows(rows: Record<string, string | number>[], profile: Record<string, string | number>[], label: string, path: string, runs: number) {
@@ -184,6 +198,7 @@ async function shardedFlows(rows: Record<string, string | number>[], profile: Re
   rows.push({
     job: `(a) ${label}`, size: `${(statSync(path).size / 2 ** 20).toFixed(0)} MB`, units: `${(records / 1e6).toFixed(2)} M pkts`,
     '1 worker s': fmt(one.ms / 1000), '2 workers s': fmt(two.ms / 1000), 'speed-up': fmt(one.ms / two.ms) + 'x',
+    'median of rounds': fmt(median(best.ratios ?? [])) + 'x',
     '1w M pkt/s': fmt(records / one.ms / 1e3), '2w M pkt/s': fmt(records / two.ms / 1e3),
     'CPU s (1w/2w)': `${fmt(one.cpuMs / 1000, 1)}/${fmt(two.cpuMs / 1000, 1)}`,
     'ceiling (2 copies)': fmt(cap.ratio) + 'x',
