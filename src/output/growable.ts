@@ -8,11 +8,7 @@ export class Float64Column {
   }
 
   push(v: number): void {
-    if (this.length === this.data.length) {
-      const d = new Float64Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
+    if (this.length === this.data.length) this.reserve(this.length + 1);
     this.data[this.length++] = v;
   }
 
@@ -27,13 +23,7 @@ export class Float64Column {
   /** Appends every value of `src` (NaN-filled `count` values when `src` is null). */
   pushAll(src: Float64Array | null, count: number): void {
     const need = this.length + count;
-    if (need > this.data.length) {
-      let cap = Math.max(256, this.data.length * 2);
-      while (cap < need) cap *= 2;
-      const d = new Float64Array(cap);
-      d.set(this.data.subarray(0, this.length));
-      this.data = d;
-    }
+    this.reserve(need);
     if (src) this.data.set(src.subarray(0, count), this.length);
     else this.data.fill(NaN, this.length, need);
     this.length = need;
@@ -44,10 +34,10 @@ export class Float64Column {
     return this.data;
   }
 
-  /** Makes room for at least `n` values without changing the length. */
+  /** Makes room for at least `n` values without changing the length (doubling: amortized O(1) appends). */
   reserve(n: number): void {
     if (n <= this.data.length) return;
-    const d = new Float64Array(n);
+    const d = new Float64Array(Math.max(n, 256, this.data.length * 2));
     d.set(this.data);
     this.data = d;
   }

@@ -38,7 +38,6 @@ function dictEncode(v: string[]): DictColumn {
   return { values, codes };
 }
 
-
 /**
  * Columnar rows of closed bins, in the spirit of Arrow: one typed array per numeric
  * column, one string array per identifying column. It is a RowSink, so a pipeline
@@ -92,7 +91,7 @@ export class FeatureTable implements RowSink {
     const len = this.length;
     let plan = this.planFor(r.columns);
     if (len >= plan.capacity) {
-      for (const col of this.numbers.values()) col.reserve(Math.max(256, 2 * len));
+      for (const col of this.numbers.values()) col.reserve(len + 1);
       this.columnsVersion++;
       plan = this.planFor(r.columns);
     }

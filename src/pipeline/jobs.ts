@@ -19,7 +19,7 @@ export interface Job {
 }
 
 export type FileJob = Job & { type: 'file' };
-export type ShardJob = Job & { type: 'own'; shard: { index: number; count: number }; progress: boolean };
+export type ShardJob = Job & { type: 'own'; shard: { index: number; count: number } };
 
 /** What every reply carries besides the rows. */
 function summary(r: ExtractResult) {
@@ -31,7 +31,7 @@ function summary(r: ExtractResult) {
  * writes text, lines encoded here (formatting numbers is much of an output's cost).
  * Rows of a split run also record their position in a one-thread run.
  */
-export class WorkerRows implements RowSink {
+class WorkerRows implements RowSink {
   private readonly table: FeatureTable | null;
   private encoder: RowEncoder | null = null;
   private featureColumns: readonly string[] = [];

@@ -5,7 +5,7 @@ import type { RefineryConfig } from '../config/config';
 import { FeatureTable, ExportedTable } from '../output/table';
 import type { BinRow, RowSink, TextRowSink } from './rows';
 import { RunStats, runStatsFrom } from './stats';
-import { takeWorkers, returnWorkers } from './workerPool';
+import { takeWorkers, returnWorkers, errorFromWorker } from './workerPool';
 import { runShardJob, ShardJob } from './jobs';
 
 /** What parallel runs need from the caller's options. */
@@ -80,12 +80,8 @@ export async function runOnWorkers<R, P = { bytesRead: number; records: number }
       };
       w.on('message', (m: { type: string; id: number; name?: string; message?: string; stack?: string }) => {
         if (m.type === 'error') {
-          // The worker's error as it was thrown there (its name keeps user errors, e.g. CaptureError, short in the CLI).
-          const err = new Error(m.message);
-          err.name = m.name ?? 'Error';
-          err.stack = `${m.stack ?? m.message}\n    (in worker thread ${k})`;
           healthy = false;
-          reject(err);
+          reject(errorFromWorker(m, k));
           return;
         }
         if (m.type === 'progress') { onProgress?.(m as unknown as P & { id: number }); return; }
@@ -149,7 +145,7 @@ export async function extractSharded(path: string, job: ParallelJob): Promise<Pa
   const n = job.workers;
   const parts: Exported<{ seq: Float64Array; state: Record<string, number>; ownedPackets: number }>[] = new Array(n);
   const requests: ShardJob[] = Array.from({ length: n }, (_, index) => ({
-    type: 'own', id: index, path, shard: { index, count: n }, progress: false,
+    type: 'own', id: index, path, shard: { index, count: n },
     config: job.config, bins: job.bins, level: job.level, raw: job.raw, onlyClasses: job.onlyClasses, encode: job.text?.textEncoding ?? undefined,
   }));
   // Shares 1..n-1 go to worker threads; this thread, idle otherwise, runs share 0 (one thread

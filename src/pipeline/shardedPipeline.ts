@@ -3,7 +3,7 @@ import type { PacketBatch } from '../capture/batch';
 import type { RefineryConfig } from '../config/config';
 import type { BinRow, RowSink } from './rows';
 import { RunStats, runStatsFrom } from './stats';
-import { takeWorkers, returnWorkers } from './workerPool';
+import { takeWorkers, returnWorkers, errorFromWorker } from './workerPool';
 
 export interface ShardedPipelineOptions {
   config: RefineryConfig;
@@ -47,8 +47,10 @@ export class ShardedPipeline {
   private readonly queues: WireRow[][];
   /** Per message posted: how many workers are done with it, and the emitted-rows bound and capture time. */
   private readonly messages: { done: number; emitted: number; time: number }[] = [];
-  private base = 0;
-  private next = 0;
+  /** Messages posted, messages every worker is done with, and replies from each worker. */
+  private posted = 0;
+  private released = 0;
+  private readonly replies: number[];
   private serviceColumns: string[][] = [];
   private failure: Error | null = null;
   private wake: (() => void) | null = null;
@@ -59,6 +61,7 @@ export class ShardedPipeline {
   constructor(private readonly opts: ShardedPipelineOptions) {
     this.level = opts.level;
     this.queues = Array.from({ length: opts.workers }, () => []);
+    this.replies = new Array<number>(opts.workers).fill(0);
   }
 
   /** Starts the workers; resolves when each has built its pipeline. */
@@ -69,7 +72,7 @@ export class ShardedPipeline {
       w.on('message', (m: { type: string; name?: string; message?: string }) => {
         if (m.type === 'live-started') resolve(m as unknown as { featureColumns: string[]; serviceColumns: string[][] });
         else if (m.type === 'live-done') this.onReply(k, m as LiveReply);
-        else if (m.type === 'error') { const e = new Error(m.message); e.name = m.name ?? 'Error'; this.fail(e); reject(e); }
+        else if (m.type === 'error') { const e = errorFromWorker(m, k); this.fail(e); reject(e); }
       });
       w.on('error', (e) => { this.fail(e); reject(e); });
       w.on('exit', (code) => { const e = new Error(`worker thread ${k} exited (code ${code})`); this.fail(e); reject(e); });
@@ -89,10 +92,10 @@ export class ShardedPipeline {
   /** Hands a batch to every worker; waits while `inflight` batches are still being worked on. */
   async processBatch(batch: PacketBatch): Promise<void> {
     const limit = this.opts.inflight ?? 4;
-    while (!this.failure && this.next - this.released() >= limit) await new Promise<void>((r) => { this.wake = r; });
+    while (!this.failure && this.posted - this.released >= limit) await new Promise<void>((r) => { this.wake = r; });
     if (this.failure) throw this.failure;
-    const shared = packShared(batch);
-    for (let i = 0; i < batch.count; i++) this.now = Math.max(this.now, batch.tsSec[i] + batch.tsNsec[i] * 1e-9);
+    const { shared, newest } = packShared(batch);
+    if (newest > this.now) this.now = newest;
     this.post({ type: 'live-batch', ...shared }, this.now);
   }
 
@@ -106,7 +109,7 @@ export class ShardedPipeline {
   /** Closes every open bin and flow in the workers, releases the last rows, gives the workers back. */
   async finish(): Promise<void> {
     if (!this.failure) this.post({ type: 'live-finish' }, this.now);
-    while (!this.failure && this.released() < this.next) await new Promise<void>((r) => { this.wake = r; });
+    while (!this.failure && this.released < this.posted) await new Promise<void>((r) => { this.wake = r; });
     await returnWorkers(this.workers, this.opts.modules ?? [], !this.failure);
     if (this.failure) throw this.failure;
   }
@@ -137,38 +140,25 @@ export class ShardedPipeline {
 
   private post(msg: Record<string, unknown>, time: number): void {
     this.messages.push({ done: 0, emitted: 0, time });
-    this.next++;
+    this.posted++;
     for (const w of this.workers) w.postMessage(msg);
-  }
-
-  /** Messages every worker is done with. */
-  private released(): number {
-    return this.base;
   }
 
   private onReply(k: number, r: LiveReply): void {
     for (const row of r.rows) this.queues[k].push(row);
     this.latest[k] = r;
     // Replies come in message order: worker k's count of replies tells which message this was.
-    const m = this.messages[this.progress(k)];
+    const m = this.messages[this.replies[k]++ - this.released];
     m.done++;
     m.emitted = r.emitted;
     while (this.messages.length > 0 && this.messages[0].done === this.workers.length) {
       const done = this.messages.shift()!;
-      this.base++;
+      this.released++;
       this.releaseBelow(done.emitted);
       this.opts.onReleased?.(done.time);
     }
     const f = this.wake;
     if (f) { this.wake = null; f(); }
-  }
-
-  private replies: number[] = [];
-
-  /** Index (in `messages`) of the message worker k has just answered. */
-  private progress(k: number): number {
-    const answered = (this.replies[k] = (this.replies[k] ?? 0) + 1);
-    return answered - 1 - this.base;
   }
 
   /** Sends the rows below position `bound` to the sink, in position order (a merge of the workers' queues). */
@@ -198,8 +188,10 @@ export class ShardedPipeline {
 /** A batch copied once into shared memory (every worker reads the same bytes). */
 export interface SharedBatch { count: number; data: SharedArrayBuffer; meta: SharedArrayBuffer }
 
-function packShared(b: PacketBatch): SharedBatch {
+/** A batch copied once into shared memory, and its newest packet time (one pass over the records). */
+function packShared(b: PacketBatch): { shared: SharedBatch; newest: number } {
   const n = b.count;
+  let newest = -Infinity;
   let bytes = 0;
   for (let i = 0; i < n; i++) bytes += b.caplen[i];
   const data = new SharedArrayBuffer(Math.max(1, bytes));
@@ -212,9 +204,11 @@ function packShared(b: PacketBatch): SharedBatch {
     d.set(b.buf.subarray(b.offset[i], b.offset[i] + cap), at);
     u32[4 * i] = at; u32[4 * i + 1] = cap; u32[4 * i + 2] = b.wirelen[i]; u32[4 * i + 3] = b.linkType[i];
     sec[i] = b.tsSec[i]; ns[i] = b.tsNsec[i];
+    const ts = b.tsSec[i] + b.tsNsec[i] * 1e-9;
+    if (ts > newest) newest = ts;
     at += cap;
   }
-  return { count: n, data, meta };
+  return { shared: { count: n, data, meta }, newest };
 }
 
 /** The worker side of packShared: a PacketBatch over the shared bytes. */

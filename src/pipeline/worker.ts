@@ -9,6 +9,7 @@ import type { RefineryConfig } from '../config/config';
 import { Pipeline } from './pipeline';
 import { unpackShared, SharedBatch, LiveReply, WireRow } from './shardedPipeline';
 import { runFileJob, runShardJob, FileJob, ShardJob } from './jobs';
+import { workerErrorMessage } from './workerPool';
 import '../features';
 
 export interface WorkerInit {
@@ -60,12 +61,10 @@ parentPort!.on('message', async (msg: WorkerRequest | LiveRequest) => {
       const { reply, transfer } = await runFileJob(msg);
       parentPort!.postMessage(reply, transfer);
     } else if (msg.type === 'own') {
-      const progress = msg.progress ? (bytesRead: number, records: number) => parentPort!.postMessage({ type: 'progress', id: msg.id, bytesRead, records }) : undefined;
-      const { reply, transfer } = await runShardJob(msg, progress);
+      const { reply, transfer } = await runShardJob(msg);
       parentPort!.postMessage(reply, transfer);
     }
   } catch (e) {
-    const err = e as Error;
-    parentPort!.postMessage({ type: 'error', id: (msg as { id?: number }).id, name: err?.name, message: err?.message ?? String(e), stack: err?.stack });
+    parentPort!.postMessage(workerErrorMessage(e, (msg as { id?: number }).id));
   }
 });

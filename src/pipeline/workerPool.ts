@@ -49,3 +49,19 @@ export async function closeWorkers(): Promise<void> {
   idle.clear();
   await Promise.all(all.map((w) => w.terminate()));
 }
+
+/** An error as a worker thread posts it: plain data, its name kept (user errors stay short in the CLI). */
+export interface WorkerErrorMessage { type: 'error'; id?: number; name?: string; message: string; stack?: string }
+
+export function workerErrorMessage(e: unknown, id?: number): WorkerErrorMessage {
+  const err = e as Error;
+  return { type: 'error', id, name: err?.name, message: err?.message ?? String(e), stack: err?.stack };
+}
+
+/** The error a worker thread posted, rebuilt on this side (same name and message). */
+export function errorFromWorker(m: { name?: string; message?: string; stack?: string }, k: number): Error {
+  const err = new Error(m.message);
+  err.name = m.name ?? 'Error';
+  err.stack = `${m.stack ?? m.message}\n    (in worker thread ${k})`;
+  return err;
+}

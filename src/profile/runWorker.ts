@@ -7,6 +7,7 @@ import { runPlan, warmUp, RunSettings, ProfileRunReply } from './profile';
 import type { RunPlan } from './runs';
 import { VolumeMeter } from './storage';
 import { NetflowMeter } from './netflow';
+import { workerErrorMessage } from '../pipeline/workerPool';
 import '../features';
 
 const init = workerData as { modules: string[] };
@@ -36,7 +37,6 @@ parentPort!.on('message', async (msg: ProfileRunRequest) => {
     if (msg.index === 0) { reply.volume = volume.result(); reply.netflow = netflow.result(); }
     parentPort!.postMessage({ type: 'profile-run-done', id: msg.id, ...reply });
   } catch (e) {
-    const err = e as Error;
-    parentPort!.postMessage({ type: 'error', id: msg.id, name: err?.name, message: err?.message ?? String(e), stack: err?.stack });
+    parentPort!.postMessage(workerErrorMessage(e, msg.id));
   }
 });
