@@ -3,7 +3,8 @@
  *  (a) one big capture split by unit (the merged Requet sessions, and N shifted copies of
  *      it), full video configuration, bins [2,10,60]: wall time at 1 and 2 workers, output
  *      compared row by row in emitted order; the machine's ceiling for this job (two
- *      independent copies at once); where a split run's time goes;
+ *      independent copies at once); where a split run's time goes (the leader's data path,
+ *      each thread's time, idle time and share of the packets);
  *  (b) files/s on a directory of sessions (the default dataset's first 30 pcaps, session level);
  *  (a') the same, cold: a fresh `refinery extract` process per run, as the CLI runs;
  *  (c) peak RSS streaming a multi-GB capture on the main thread (no-op sink, RSS sampled per
@@ -144,27 +145,21 @@ function writeShiftedCopies(src: string, out: string, copies: number): number {
   return statSync(out).size;
 }
 
-/** Main-thread time of one extract (best of 3): what each worker of a sharded run does. */
-async function bestMs(opts: ExtractOptions): Promise<{ ms: number; rows: number }> {
-  let best = { ms: Infinity, rows: 0 };
-  for (let r = 0; r < 3; r++) {
-    const t = await timed({ ...opts, workers: 1 });
-    if (t.ms < best.ms) best = { ms: t.ms, rows: t.result.stats.rows };
-  }
+/** Main-thread time of one extract (best of 3). */
+async function bestMs(opts: ExtractOptions): Promise<number> {
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) best = Math.min(best, (await timed({ ...opts, workers: 1 })).ms);
   return best;
 }
 
 /**
- * Where a sharded run's time goes, each part on the main thread: the whole run; the data path
- * every worker repeats (read, decode, flows, services, bin clocks: the run with no feature
- * class); and each worker's own share (the run as worker k of 2).
+ * The leader's fixed cost in a split run, on the main thread: the whole one-thread run, and
+ * the data path alone (read, decode, flows, services, bin clocks: the run with no feature
+ * class), which only the leader does.
  */
-async function shardProfile(path: string): Promise<{ fullMs: number; sharedMs: number; workerMs: number[]; workerRows: number[] }> {
+async function dataPathShare(path: string): Promise<{ fullMs: number; dataPathMs: number }> {
   const opts: ExtractOptions = { captures: path, config: VIDEO, bins: BINS, level: 'flow', sink: { row() {} } };
-  const full = await bestMs(opts);
-  const shared = await bestMs({ ...opts, onlyClasses: [] });
-  const parts = [await bestMs({ ...opts, shard: { index: 0, count: 2 } }), await bestMs({ ...opts, shard: { index: 1, count: 2 } })];
-  return { fullMs: full.ms, sharedMs: shared.ms, workerMs: parts.map((p) => p.ms), workerRows: parts.map((p) => p.rows) };
+  return { fullMs: await bestMs(opts), dataPathMs: await bestMs({ ...opts, onlyClasses: [] }) };
 }
 
 /**
@@ -204,13 +199,13 @@ async function shardedFlows(rows: Record<string, string | number>[], profile: Re
     'ceiling (2 copies)': fmt(cap.ratio) + 'x',
     output: differences(one.result.table, two.result.table) + ` (${one.result.table.length} rows)`,
   });
-  const prof = await shardProfile(path);
-  const slower = Math.max(...prof.workerMs);
+  const prof = await dataPathShare(path);
   profile.push({
-    capture: label, 'one thread ms': fmt(prof.fullMs, 0), 'repeated data path ms': `${fmt(prof.sharedMs, 0)} (${fmt((100 * prof.sharedMs) / prof.fullMs, 0)}%)`,
-    'worker 0 / 1 ms alone': prof.workerMs.map((m) => fmt(m, 0)).join(' / '), 'rows per worker': prof.workerRows.join(' / '),
-    'bound (split only)': fmt(prof.fullMs / slower) + 'x',
-    'in the 2-worker run: workers / merge ms': split ? `${split.workerMs.map((m) => fmt(m, 0)).join(' / ')} / ${fmt(split.mergeMs, 0)}` : 'not split',
+    capture: label, 'one thread ms (no-op sink)': fmt(prof.fullMs, 0), 'leader data path ms': `${fmt(prof.dataPathMs, 0)} (${fmt((100 * prof.dataPathMs) / prof.fullMs, 0)}%)`,
+    'best 2-worker run: leader / follower ms': split ? split.workerMs.map((m) => fmt(m, 0)).join(' / ') : 'not split',
+    'idle ms': split ? split.waitMs.map((m) => fmt(m, 0)).join(' / ') : '',
+    'packets with feature work': split ? split.packetsPerWorker.join(' / ') : '', 'rows': split ? split.rowsPerWorker.join(' / ') : '',
+    'merge ms': split ? fmt(split.mergeMs, 0) : '',
     'ceiling: alone / 2 copies ms': `${fmt(cap.aloneMs, 0)} / ${fmt(cap.pairMs, 0)}`,
   });
 }
@@ -315,9 +310,10 @@ async function main() {
   await calibrate('after (a), (b)');
   printTable('What the machine gives two threads (a speed-up cannot exceed this; 2.00x on two idle cores)', capacity);
   printTable('Speed-up from worker threads (target >= 1.7x at 2 workers on one sharded capture)', rows);
-  printTable('Sharded run, where the time goes (each part alone on the main thread, best of 3; no-op sink)', profile);
-  console.log('repeated data path = the run with no feature class, which every worker does in full; bound (split only) = one thread / the slower');
-  console.log('worker\'s share, run alone; ceiling = the one-thread job in one worker thread vs two copies at once in two (no split, no merge).');
+  printTable('Split run, where the time goes (one-thread figures: main thread, best of 3, no-op sink)', profile);
+  console.log('leader data path = the run with no feature class (only the leader does it; followers decode the packets of their units);');
+  console.log('idle = time the leader waited for a follower / a follower for the leader\'s ops; ceiling = the one-thread job in one');
+  console.log('worker thread vs two copies at once in two (no split, no merge).');
   if (RSS_GB > 0) peakRssInChild(RSS_GB);
 }
 

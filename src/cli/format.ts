@@ -33,7 +33,7 @@ export function summaryText(stats: RunStats, errors: CaptureError[] = [], issues
   ];
   if (parallel) {
     lines.push(`split over ${parallel.workerMs.length} workers: packets with feature work ${parallel.packetsPerWorker.join(' / ')}, ` +
-      `rows ${parallel.rowsPerWorker.join(' / ')}, worker time ${parallel.workerMs.map((m) => (m / 1000).toFixed(2)).join(' / ')} s, merge ${(parallel.mergeMs / 1000).toFixed(2)} s`);
+      `rows ${parallel.rowsPerWorker.join(' / ')}, worker time ${parallel.workerMs.map((m) => (m / 1000).toFixed(2)).join(' / ')} s (waiting ${parallel.waitMs.map((m) => (m / 1000).toFixed(2)).join(' / ')} s), merge ${(parallel.mergeMs / 1000).toFixed(2)} s`);
   }
   if (stats.evictedForSpace || stats.refusedFlows) lines.push(`flow table full (FlowCache.MaxFlows): ${stats.evictedForSpace} flows evicted early, ${stats.refusedFlows} new flows refused`);
   const skipped = s.skipped as Record<string, number>;

@@ -1,5 +1,6 @@
 import type { BinRow, RowSink } from '../pipeline/rows';
 import { Float64Column } from './growable';
+import { RowLayout, STAGE_ROWS, transposeInto } from './rowStage';
 
 /** Identifying columns of flow-level rows, before the feature columns. */
 export const FLOW_META = ['capture', 'service', 'protocol', 'local_ip', 'local_port', 'remote_ip', 'remote_port', 'categorized_by', 'bin_size', 'bin_start'] as const;
@@ -74,9 +75,9 @@ export class FeatureTable implements RowSink {
   }
 
   /**
-   * Appends one row. The hot path of every extraction: values are written straight into the
-   * columns' arrays (room for a row is checked once, not per column), and the columns'
-   * own lengths catch up only when they are read (`syncNumbers`).
+   * Appends one row. The hot path of every extraction: the row's numbers go into a row-major
+   * chunk (one contiguous write per row, no per-column arrays to grow), and the columns get
+   * them in one pass, at their final size, when they are first read (`materialize`).
    */
   row(r: BinRow): void {
     const s = this.strings;
@@ -88,60 +89,60 @@ export class FeatureTable implements RowSink {
       s.get('remote_ip')!.push(r.remoteIp);
       s.get('categorized_by')!.push(r.categorizedBy);
     }
-    const len = this.length;
-    let plan = this.planFor(r.columns);
-    if (len >= plan.capacity) {
-      for (const col of this.numbers.values()) col.reserve(len + 1);
-      this.columnsVersion++;
-      plan = this.planFor(r.columns);
-    }
-    const m = plan.meta;
-    m[0][len] = r.binSize;
-    m[1][len] = r.binStart;
-    if (this.level === 'flow') { m[2][len] = r.localPort; m[3][len] = r.remotePort; } else m[2][len] = r.flows;
-    // Feature columns of other services stay NaN for this row. A service's column list is
-    // the same array for all its rows: its target columns (and the ones it lacks) are cached.
-    const vals = r.values, targets = plan.targets, missing = plan.missing;
-    for (let i = 0; i < targets.length; i++) targets[i][len] = vals[i];
-    for (let i = 0; i < missing.length; i++) missing[i][len] = NaN;
+    const layout = this.layoutFor(r.columns);
+    if (this.chunkRows === STAGE_ROWS || this.chunk === null) this.newChunk(layout.stride);
+    layout.write(this.chunk!, this.chunkRows, r);
     if (this.keepRaw) this.raw.push(r.raw ? { ...r.raw } : null);
-    this.length = len + 1;
-    this.numbersStale = true;
+    this.chunkRows++;
+    this.staged++;
+    this.length++;
   }
 
-  private plans = new Map<readonly string[], RowPlan>();
-  private columnsVersion = 0;
-  private numbersStale = false;
+  /** The numeric columns' layout for staged rows (null after columns change). */
+  private layout: RowLayout | null = null;
+  /** Rows not in the columns yet: full row-major chunks, the open one, and their count. */
+  private chunks: Float64Array[] = [];
+  private chunk: Float64Array | null = null;
+  private chunkRows = 0;
+  private staged = 0;
+  /** Numbers per staged row (the numeric columns when staging began). */
+  private stride = 0;
 
-  /** The arrays a row with these feature columns writes, the numeric ones it leaves NaN, and the rows they have room for. */
-  private planFor(cols: readonly string[]): RowPlan {
-    let plan = this.plans.get(cols);
-    if (plan && plan.version === this.columnsVersion) return plan;
+  /** The layout rows with these feature columns are staged in (a new column first moves staged rows to the columns). */
+  private layoutFor(cols: readonly string[]): RowLayout {
+    if (this.layout !== null && this.layout.fits(cols)) return this.layout;
     for (const c of cols) if (!this.numbers.has(c)) this.addColumn(c);
-    const own = new Set(cols);
-    const metaNames = this.level === 'flow' ? ['bin_size', 'bin_start', 'local_port', 'remote_port'] : ['bin_size', 'bin_start', 'flows'];
-    const meta = new Set<string>(this.metaColumns);
-    const targets = cols.map((c) => this.numbers.get(c)!.array);
-    const missing = [...this.numbers].filter(([name]) => !own.has(name) && !meta.has(name)).map(([, col]) => col.array);
-    const metaArrays = metaNames.map((c) => this.numbers.get(c)!.array);
-    let capacity = Infinity;
-    for (const col of this.numbers.values()) capacity = Math.min(capacity, col.array.length);
-    plan = { targets, missing, meta: metaArrays, capacity, version: this.columnsVersion };
-    this.plans.set(cols, plan);
-    return plan;
+    return (this.layout = new RowLayout(this.level, [...this.numbers.keys()], new Set(this.metaColumns)));
   }
 
-  /** Gives every numeric column the table's length (rows are written without updating them). */
-  private syncNumbers(): void {
-    if (!this.numbersStale) return;
-    for (const col of this.numbers.values()) col.length = this.length;
-    this.numbersStale = false;
+  private newChunk(stride: number): void {
+    if (this.chunk !== null) this.chunks.push(this.chunk);
+    else this.stride = stride;
+    this.chunk = new Float64Array(STAGE_ROWS * this.stride);
+    this.chunkRows = 0;
+  }
+
+  /** Moves the staged rows into the columns (each column grows once, to the table's length). */
+  private materialize(): void {
+    if (this.staged === 0) return;
+    const W = this.stride, cols = [...this.numbers.values()], from = this.length - this.staged;
+    for (const col of cols) col.reserve(this.length);
+    const out = cols.map((c) => c.array);
+    let at = from;
+    const all = this.chunk ? [...this.chunks, this.chunk] : this.chunks;
+    for (let k = 0; k < all.length; k++) {
+      const rows = k === all.length - 1 && this.chunk ? this.chunkRows : STAGE_ROWS;
+      transposeInto(all[k], rows, W, out, at);
+      at += rows;
+    }
+    for (const col of cols) col.length = this.length;
+    this.chunks = []; this.chunk = null; this.chunkRows = 0; this.staged = 0;
   }
 
   /** Appends every row of `other` (same level); columns missing on either side become NaN/''. */
   append(other: FeatureTable): void {
     if (other.level !== this.level) throw new Error(`cannot append ${other.level} rows to a ${this.level} table`);
-    this.syncNumbers(); other.syncNumbers();
+    this.materialize(); other.materialize();
     for (const c of other.columns) if (!this.numbers.has(c) && !this.strings.has(c)) this.addColumn(c);
     for (const [name, col] of this.strings) {
       const src = other.strings.get(name);
@@ -157,7 +158,7 @@ export class FeatureTable implements RowSink {
     const s = this.strings.get(name);
     if (s) return s;
     const n = this.numbers.get(name);
-    this.syncNumbers();
+    this.materialize();
     if (n) return n.values();
     throw new Error(`no column "${name}" (columns: ${this.columns.join(', ')})`);
   }
@@ -193,13 +194,48 @@ export class FeatureTable implements RowSink {
    * for a table about to be dropped, whose buffers are then transferred.
    */
   exportColumns(opts: { share?: boolean } = {}): ExportedTable {
-    this.syncNumbers();
+    this.materialize();
     return {
       level: this.level, columns: [...this.columns], length: this.length,
       strings: Object.fromEntries([...this.strings].map(([k, v]) => [k, dictEncode(v)])),
       numbers: Object.fromEntries([...this.numbers].map(([k, v]) => [k, opts.share ? v.values() : v.values().slice()])),
       raw: this.keepRaw ? this.raw : null,
     };
+  }
+
+  /** The layout of staged rows of a table of this level with these feature columns (what `fromStaged` takes). */
+  static rowLayout(level: 'flow' | 'session', featureColumns: readonly string[]): RowLayout {
+    const meta = level === 'flow' ? FLOW_META : SESSION_META;
+    const numeric = [...meta.filter((c) => !STRING_META.has(c)), ...new Set(featureColumns)].filter((c) => !STRING_META.has(c));
+    return new RowLayout(level, numeric, new Set<string>(meta));
+  }
+
+  /**
+   * A table over rows staged elsewhere (a split run's shared chunks, laid out by `rowLayout`):
+   * `strings` holds each string meta column, `chunks` the numbers of `length` rows, STAGE_ROWS
+   * per chunk. The numbers move to columns when first read, as for rows appended here.
+   */
+  static fromStaged(level: 'flow' | 'session', featureColumns: readonly string[], strings: Record<string, string[]>, chunks: Float64Array[], length: number,
+    raw: (Record<string, unknown> | null)[] | null): FeatureTable {
+    const t = new FeatureTable(level, { raw: raw !== null, featureColumns });
+    const layout = FeatureTable.rowLayout(level, featureColumns);
+    if (layout.stride !== t.numbers.size) throw new Error('fromStaged: row layout does not match the table');
+    for (const name of t.strings.keys()) {
+      const col = strings[name];
+      if (!col || col.length !== length) throw new Error(`fromStaged: string column ${name} has ${col?.length ?? 0} values for ${length} rows`);
+      t.strings.set(name, col);
+    }
+    const full = Math.floor(length / STAGE_ROWS), rest = length - full * STAGE_ROWS;
+    if (chunks.length < full + (rest ? 1 : 0)) throw new Error(`fromStaged: ${chunks.length} chunks for ${length} rows`);
+    t.layout = layout;
+    t.stride = layout.stride;
+    t.chunks = chunks.slice(0, full);
+    t.chunk = rest ? chunks[full] : null;
+    t.chunkRows = rest;
+    t.staged = length;
+    t.length = length;
+    if (raw) for (let i = 0; i < length; i++) t.raw.push(raw[i] ?? null);
+    return t;
   }
 
   /** Rebuilds a table from `exportColumns()`. */
@@ -243,7 +279,6 @@ export class FeatureTable implements RowSink {
       for (const r of out) t.raw.push(r);
     }
     t.length = n;
-    t.columnsVersion++;
     return t;
   }
 
@@ -268,7 +303,7 @@ export class FeatureTable implements RowSink {
   /** Puts the rows in the order given: row `i` becomes the old row `order[i]` (a permutation). */
   reorder(order: ArrayLike<number>): this {
     if (order.length !== this.length) throw new Error(`reorder: ${order.length} positions for ${this.length} rows`);
-    this.syncNumbers();
+    this.materialize();
     const n = this.length;
     for (const [k, v] of this.strings) {
       const out = new Array<string>(n);
@@ -280,7 +315,6 @@ export class FeatureTable implements RowSink {
       for (let i = 0; i < n; i++) out[i] = vals[order[i]];
       this.numbers.set(k, Float64Column.wrap(out));
     }
-    this.columnsVersion++;
     if (this.raw.length) {
       const raw = Array.from({ length: n }, (_, i) => this.raw[order[i]]);
       this.raw.length = 0;
@@ -290,8 +324,10 @@ export class FeatureTable implements RowSink {
   }
 
   private addColumn(name: string): void {
+    // Staged rows have no room for a new column: they go to the columns first.
+    this.materialize();
+    this.layout = null;
     this.columns.push(name);
-    this.columnsVersion++;
     if (STRING_META.has(name)) this.strings.set(name, new Array<string>(this.length).fill(''));
     else {
       const col = new Float64Column(Math.max(256, this.length));
@@ -315,16 +351,6 @@ function consecutive(parts: ExportedTable[]): Int32Array[] {
 function scatter(src: Float64Array | undefined, at: Int32Array, n: number, out: Float64Array): void {
   if (src === undefined) { for (let j = 0; j < n; j++) out[at[j]] = NaN; return; }
   for (let j = 0; j < n; j++) out[at[j]] = src[j];
-}
-
-interface RowPlan {
-  targets: Float64Array[];
-  missing: Float64Array[];
-  /** bin_size, bin_start, then local_port, remote_port (flow) or flows (session). */
-  meta: Float64Array[];
-  /** Rows every numeric column has room for. */
-  capacity: number;
-  version: number;
 }
 
 let danfo: typeof import('danfojs-node') | undefined;

@@ -6,6 +6,7 @@ import type { CaptureIssue, PacketBatch } from '../capture/batch';
 import { loadConfig, normalizeConfig, RefineryConfig } from '../config/config';
 import { FeatureTable } from '../output/table';
 import { Pipeline } from './pipeline';
+import type { Relay } from './relay';
 import { textEncodingOf, RowSink, TextRowSink } from './rows';
 import { RunStats } from './stats';
 import { BUILTIN_FEATURES } from '../features';
@@ -49,7 +50,7 @@ export interface ExtractOptions {
   /**
    * Worker threads: a number, or 'auto' (default) = the machine's cores. Several capture files
    * go one file per worker; one file larger than `shardMinBytes` is split across workers by
-   * flow (output identical to one thread, rows in the same order). 1 runs on the main thread,
+   * unit, this thread leading (output identical to one thread, rows in the same order). 1 runs on the main thread,
    * as do runs with onPipeline/onBatch hooks and standard input.
    */
   workers?: number | 'auto';
@@ -57,12 +58,8 @@ export interface ExtractOptions {
   workerModules?: string[];
   /** Smallest single capture split across workers by flow (default 64 MiB). */
   shardMinBytes?: number;
-  /**
-   * Run as worker `index` of `count` of a flow-sharded run (see PipelineOptions.shard): every
-   * packet is read and tracked, feature classes run for the owned units only, and each row
-   * carries `seq`, its position in a one-thread run. The parallel runner sets this.
-   */
-  shard?: { index: number; count: number };
+  /** Leader of a split run (relay.ts): the parallel runner sets this. */
+  relay?: Relay;
 }
 
 export interface ExtractResult {
@@ -109,7 +106,7 @@ export async function extractTable(opts: ExtractOptions): Promise<ExtractResult>
     // Only the first pipeline announces the columns; later ones share the same config.
     const pipeSink: RowSink = begun ? { row: (r) => sink.row(r) } : sink;
     begun = true;
-    const pipeline = new Pipeline({ config, bins: opts.bins, level, capture: label, sink: pipeSink, raw: opts.raw, onlyClasses: opts.onlyClasses, shard: opts.shard });
+    const pipeline = new Pipeline({ config, bins: opts.bins, level, capture: label, sink: pipeSink, raw: opts.raw, onlyClasses: opts.onlyClasses, relay: opts.relay });
     opts.onPipeline?.(pipeline, label);
     const fileBytes = typeof source === 'string' && source !== '-' ? safeSize(source) : 0;
     const t0 = performance.now();
@@ -120,26 +117,15 @@ export async function extractTable(opts: ExtractOptions): Promise<ExtractResult>
       bytesRead = read;
       opts.onProgress?.({ capture: label, index, total: captures.length, bytesRead, fileBytes, records: pipeline.stats.records });
     };
-    let capIssues: CaptureIssue[] = [];
-    let capCounts: Record<string, number> = {};
-    let linkTypes: Record<number, number> = {};
+    const seen: ReaderSeen = { issues: [], counts: {}, linkTypes: {} };
     try {
-      if (typeof source === 'string' && source !== '-' && !isGzip(source)) {
-        const summary = readCaptureSync(source, (b) => onBatch(b, bytesReadAfter(b)), { ...opts.reader, name });
-        capIssues = summary.issues; capCounts = summary.stats.issues; linkTypes = summary.stats.linkTypes;
-      } else {
-        const reader = openCapture(source, { ...opts.reader, name });
-        try {
-          for await (const b of reader) onBatch(b, reader.stats.bytesRead);
-        } finally {
-          capIssues = reader.issues; capCounts = reader.stats.issues; linkTypes = reader.stats.linkTypes;
-        }
-      }
+      await readBatches(source, { ...opts.reader, name }, onBatch, seen);
     } catch (e) {
       if (!(e instanceof CaptureError)) throw e;
       errors.push(e);
-      if (e.reason && capIssues.length === 0) capIssues = [{ file: e.file, offset: e.offset, reason: e.reason, message: e.message, fatal: true }];
+      if (e.reason && seen.issues.length === 0) seen.issues = [{ file: e.file, offset: e.offset, reason: e.reason, message: e.message, fatal: true }];
     }
+    const capIssues = seen.issues, capCounts = seen.counts, linkTypes = seen.linkTypes;
     pipeline.finish();
     pipeline.stats.elapsedMs = performance.now() - t0;
     for (const [k, v] of Object.entries(capCounts)) pipeline.stats.captureIssues[k] = (pipeline.stats.captureIssues[k] ?? 0) + v;
@@ -149,6 +135,28 @@ export async function extractTable(opts: ExtractOptions): Promise<ExtractResult>
   }
   await sink.end?.();
   return { table, stats, errors, issues, config };
+}
+
+/** What a reader reported: its issues, counts of issues by reason, records per link type. */
+export interface ReaderSeen { issues: CaptureIssue[]; counts: Record<string, number>; linkTypes: Record<number, number> }
+
+/**
+ * Reads a capture batch by batch: plain files synchronously (the fastest way), standard
+ * input, streams and gzip files asynchronously. `seen` gets what the reader reported, also
+ * when it stops on an error.
+ */
+export async function readBatches(source: CaptureSource, options: CaptureOptions, onBatch: (b: PacketBatch, bytesRead: number) => void, seen: ReaderSeen): Promise<void> {
+  if (typeof source === 'string' && source !== '-' && !isGzip(source)) {
+    const summary = readCaptureSync(source, (b) => onBatch(b, bytesReadAfter(b)), options);
+    seen.issues = summary.issues; seen.counts = summary.stats.issues; seen.linkTypes = summary.stats.linkTypes;
+    return;
+  }
+  const reader = openCapture(source, options);
+  try {
+    for await (const b of reader) onBatch(b, reader.stats.bytesRead);
+  } finally {
+    seen.issues = reader.issues; seen.counts = reader.stats.issues; seen.linkTypes = reader.stats.linkTypes;
+  }
 }
 
 /**
@@ -171,7 +179,7 @@ async function tryParallel(opts: ExtractOptions, config: RefineryConfig, level: 
   const cores = availableParallelism();
   const requested = opts.workers ?? 'auto';
   const workers = requested === 'auto' ? cores : Math.max(1, Math.floor(requested));
-  if (workers <= 1 || opts.onPipeline || opts.onBatch || opts.reader || opts.shard) return null;
+  if (workers <= 1 || opts.onPipeline || opts.onBatch || opts.reader || opts.relay) return null;
   // Classes registered at run time exist in workers only if their modules are given.
   const custom = config.services.flatMap((s) => s.collect).filter((c) => !BUILTIN_FEATURES.has(c));
   if (custom.length && !(opts.workerModules && opts.workerModules.length)) return null;

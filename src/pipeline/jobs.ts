@@ -1,15 +1,23 @@
 /**
- * The extraction jobs a worker thread runs (and the main thread, for its own share of a
- * split capture): a whole file, or one capture as worker `shard.index` of `shard.count`.
+ * The extraction jobs of parallel runs: a whole file (in a worker thread), and the two sides
+ * of a split capture: the leader (the calling thread) and its followers (worker threads).
  * Each returns a reply of plain data plus the buffers to transfer with it.
  */
+import { basename } from 'node:path';
+import type { MessagePort } from 'node:worker_threads';
 import type { RefineryConfig } from '../config/config';
+import { CaptureError } from '../capture/errors';
 import { FeatureTable, transferables } from '../output/table';
 import { RowEncoder } from '../output/rowEncoder';
 import { Float64Column } from '../output/growable';
 import type { BinRow, RowSink, TextEncoding } from './rows';
 import type { Pipeline } from './pipeline';
-import { extractTable, ExtractResult } from './extract';
+import { extractTable, readBatches, ExtractResult } from './extract';
+import { RunStats } from './stats';
+import type { Relay, RelayMemory } from './relay';
+import { Follower } from './follower';
+import { resolveBins } from './serviceRuntime';
+import { SharedRows } from './sharedRows';
 import '../features';
 
 export interface Job {
@@ -19,7 +27,8 @@ export interface Job {
 }
 
 export type FileJob = Job & { type: 'file' };
-export type ShardJob = Job & { type: 'own'; shard: { index: number; count: number } };
+/** Follower `k` of a split run: its end of the leader's op channel and the shared counters. */
+export type FollowJob = Job & { type: 'follow'; k: number; port: MessagePort; memory: RelayMemory };
 
 /** What every reply carries besides the rows. */
 function summary(r: ExtractResult) {
@@ -105,25 +114,71 @@ export async function runFileJob(job: FileJob): Promise<{ reply: Record<string, 
   return { reply: { type: 'file-done', id: job.id, ...out, ...summary(r) }, transfer };
 }
 
-/** One capture as one worker of a split run; `onProgress` gets the bytes read (about every 100 ms). */
-export async function runShardJob(job: ShardJob, onProgress?: (bytesRead: number, records: number) => void): Promise<{ reply: Record<string, unknown>; transfer: ArrayBuffer[] }> {
-  const rows = new WorkerRows(job.level, job.raw, job.encode, true);
+/**
+ * The leader of a split capture (relay.ts), on the calling thread: the whole data path, and
+ * the classes of the units it keeps; `onProgress` gets the bytes read (about every 100 ms).
+ */
+export async function runLeadJob(job: Job, relay: Relay, onProgress?: (bytesRead: number, records: number) => void): Promise<{ reply: Record<string, unknown>; transfer: ArrayBuffer[] }> {
+  // Text output: each side encodes its lines; tables: rows written in place in shared chunks.
+  const shared = job.encode ? null : new SharedRows({ level: job.level, raw: job.raw, onChunk: (k, c) => relay.attachChunk(k, c) });
+  const rows = shared ?? new WorkerRows(job.level, job.raw, job.encode, true);
   let pipeline: Pipeline | null = null;
   let lastReport = 0;
-  const r = await extractTable({
-    ...baseOf(job), shard: job.shard, sink: rows,
-    onPipeline: (p) => { pipeline = p; },
-    onProgress: onProgress ? (p) => {
-      const now = performance.now();
-      if (now - lastReport < 100) return;
-      lastReport = now;
-      onProgress(p.bytesRead, p.records);
-    } : undefined,
-  });
+  let r: ExtractResult;
+  try {
+    r = await extractTable({
+      ...baseOf(job), relay, sink: rows,
+      onPipeline: (p) => { pipeline = p; },
+      onProgress: (p) => {
+        if (p.fileBytes > 0) relay.progress = p.bytesRead / p.fileBytes;
+        const now = performance.now();
+        if (!onProgress || now - lastReport < 100) return;
+        lastReport = now;
+        onProgress(p.bytesRead, p.records);
+      },
+    });
+  } catch (e) {
+    relay.abort();
+    throw e;
+  }
   const p = pipeline as Pipeline | null;
   const state = p?.stateBytes() ?? {}, ownedPackets = p?.ownedPackets ?? 0;
-  const { rows: out, transfer } = rows.reply();
-  return { reply: { type: 'own-done', id: job.id, ...out, state, ownedPackets, ...summary(r) }, transfer };
+  // The leader's reply stays on this thread: its shared rows go as they are.
+  const { rows: out, transfer } = shared ? { rows: { shared }, transfer: [] } : (rows as WorkerRows).reply();
+  return { reply: { type: 'own-done', id: 0, ...out, state, ownedPackets, waitMs: relay.waitMs, ...summary(r) }, transfer };
+}
+
+/**
+ * A follower of a split capture, in a worker thread: reads the capture itself and runs the
+ * leader's ops for its units. Capture errors are the leader's to report: at one, the
+ * follower finishes the ops the leader sends for what was read before it.
+ */
+export async function runFollowJob(job: FollowJob): Promise<{ reply: Record<string, unknown>; transfer: ArrayBuffer[] }> {
+  const t0 = performance.now();
+  const shared = job.encode ? null : new SharedRows({ level: job.level, raw: job.raw, chunk: (k) => follower.chunk(k) });
+  const rows = shared ?? new WorkerRows(job.level, job.raw, job.encode, true);
+  const follower: Follower = new Follower({
+    config: job.config, bins: resolveBins(job.bins, job.config), level: job.level, capture: basename(job.path), raw: job.raw, onlyClasses: job.onlyClasses, sink: rows,
+  }, job.port, job.memory, job.k);
+  let base = 0;
+  try {
+    try {
+      await readBatches(job.path, { name: job.path }, (b) => { follower.batch(b, base); base += b.count; }, { issues: [], counts: {}, linkTypes: {} });
+    } catch (e) {
+      if (!(e instanceof CaptureError)) throw e;
+    }
+    follower.drain();
+  } catch (e) {
+    follower.fail();
+    throw e;
+  } finally {
+    job.port.close();
+  }
+  const stats = new RunStats();
+  stats.rows = follower.rows;
+  stats.elapsedMs = performance.now() - t0;
+  const { rows: out, transfer } = shared ? { rows: { rawRows: shared.rawRows }, transfer: [] } : (rows as WorkerRows).reply();
+  return { reply: { type: 'own-done', id: job.id, ...out, waitMs: follower.waitMs, state: follower.stateBytes(), ownedPackets: follower.ownedPackets, stats, errors: [], issues: [] }, transfer };
 }
 
 function baseOf(job: Job) {

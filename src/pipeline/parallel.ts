@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { MessageChannel, MessagePort } from 'node:worker_threads';
 import { CaptureError } from '../capture/errors';
 import type { CaptureIssue } from '../capture/batch';
 import type { RefineryConfig } from '../config/config';
@@ -6,7 +7,10 @@ import { FeatureTable, ExportedTable } from '../output/table';
 import type { BinRow, RowSink, TextRowSink } from './rows';
 import { RunStats, runStatsFrom } from './stats';
 import { takeWorkers, returnWorkers, errorFromWorker } from './workerPool';
-import { runShardJob, ShardJob } from './jobs';
+import { runLeadJob, Job } from './jobs';
+import { Relay, FollowerFailed, relayMemory } from './relay';
+import { resolveBins } from './serviceRuntime';
+import type { SharedRows } from './sharedRows';
 
 /** What parallel runs need from the caller's options. */
 export interface ParallelJob {
@@ -51,8 +55,13 @@ export interface ParallelTiming {
   rowsPerWorker: number[];
   /** Packets each worker ran feature classes on (the split of the work). */
   packetsPerWorker: number[];
+  /**
+   * Time each worker waited for the other side (ms): the leader (worker 0) for a follower to
+   * catch up, a follower for the leader's ops. Idle time, the cost of an uneven split.
+   */
+  waitMs: number[];
   mergeMs: number;
-  /** Feature state per class at the end, summed over the workers (each also holds a whole flow table). */
+  /** Feature state per class at the end, summed over the workers (the leader also holds the flow table). */
   stateBytes: Record<string, number>;
 }
 
@@ -67,7 +76,7 @@ function captureErrorFrom(e: { file: string; offset: number; reason: string; mes
  * of type `done`; forwards `progress` messages. Any worker error rejects the whole run.
  */
 export async function runOnWorkers<R, P = { bytesRead: number; records: number }>(n: number, modules: string[], requests: readonly object[], done: string,
-  onDone: (reply: R, id: number) => void, onProgress?: (m: P & { id: number }) => void, script?: string): Promise<void> {
+  onDone: (reply: R, id: number) => void, onProgress?: (m: P & { id: number }) => void, script?: string, transfer?: (id: number) => MessagePort[]): Promise<void> {
   const workers = takeWorkers(Math.max(1, Math.min(n, requests.length)), modules, script);
   let healthy = true;
   let next = 0;
@@ -76,7 +85,7 @@ export async function runOnWorkers<R, P = { bytesRead: number; records: number }
       const give = () => {
         if (next >= requests.length) { resolve(); return; }
         const id = next++;
-        w.postMessage({ ...requests[id], id });
+        w.postMessage({ ...requests[id], id }, transfer?.(id));
       };
       w.on('message', (m: { type: string; id: number; name?: string; message?: string; stack?: string }) => {
         if (m.type === 'error') {
@@ -134,26 +143,34 @@ export async function extractFilesParallel(paths: string[], job: ParallelJob): P
 }
 
 /**
- * Parallel flows, for one capture: every worker reads the whole file and runs the whole
- * data path (flow table, service map, sessions, bin clocks), so flow and session
- * boundaries, evictions and the order bins close in are exactly those of one thread.
- * Feature classes, the bulk of the work, run only for the units a worker owns (dealt at
- * their start to the least-loaded worker, a choice all workers make alike). Each row
- * carries its position in a one-thread run, so the merge restores that order exactly.
+ * Parallel flows, for one capture (relay.ts): this thread leads, running the whole data path
+ * once and the feature classes of the units it keeps; worker threads follow, running the
+ * classes of the other units as the leader's ops say. Flow and session boundaries, evictions
+ * and the order bins close in are those of one thread; each row carries its position in a
+ * one-thread run, so the merge restores that order exactly.
  */
 export async function extractSharded(path: string, job: ParallelJob): Promise<ParallelResult> {
   const n = job.workers;
-  const parts: Exported<{ seq: Float64Array; state: Record<string, number>; ownedPackets: number }>[] = new Array(n);
-  const requests: ShardJob[] = Array.from({ length: n }, (_, index) => ({
-    type: 'own', id: index, path, shard: { index, count: n },
-    config: job.config, bins: job.bins, level: job.level, raw: job.raw, onlyClasses: job.onlyClasses, encode: job.text?.textEncoding ?? undefined,
-  }));
-  // Shares 1..n-1 go to worker threads; this thread, idle otherwise, runs share 0 (one thread
-  // fewer to start and warm up) and reports the progress. Its run blocks until done; the
-  // workers' replies wait in the queue meanwhile.
-  const remote = runOnWorkers<(typeof parts)[number]>(n - 1, job.modules, requests.slice(1), 'own-done', (r, id) => { parts[id + 1] = r; });
+  type Part = Exported<{ state: Record<string, number>; ownedPackets: number; waitMs: number; shared?: SharedRows; rawRows?: SharedRows['rawRows'] }>;
+  const parts: Part[] = new Array(n);
+  const base: Job = { id: 0, path, config: job.config, bins: job.bins, level: job.level, raw: job.raw, onlyClasses: job.onlyClasses, encode: job.text?.textEncoding ?? undefined };
+  const memory = relayMemory(n - 1);
+  const channels = Array.from({ length: n - 1 }, () => new MessageChannel());
+  const relay = new Relay(channels.map((c) => c.port1), memory, leaderWeight(job.config, job.bins));
+  const requests = channels.map((c, i) => ({ ...base, type: 'follow', k: i + 1, port: c.port2, memory }));
+  const remote = runOnWorkers<Part>(n - 1, job.modules, requests, 'own-done', (r, id) => { parts[id + 1] = r; },
+    undefined, undefined, (id) => [channels[id].port2]);
   remote.catch(() => { /* awaited below */ });
-  parts[0] = (await runShardJob(requests[0], job.onBytes)).reply as unknown as (typeof parts)[number];
+  try {
+    // The leader's run blocks this thread until done; the followers' replies wait in the queue meanwhile.
+    parts[0] = (await runLeadJob(base, relay, job.onBytes)).reply as unknown as Part;
+  } catch (e) {
+    // A follower's failure stopped the leader: report the follower's own error.
+    if (e instanceof FollowerFailed) await remote;
+    throw e;
+  } finally {
+    for (const c of channels) c.port1.close();
+  }
   await remote;
   const state: Record<string, number> = {};
   let rows = 0;
@@ -162,17 +179,31 @@ export async function extractSharded(path: string, job: ParallelJob): Promise<Pa
     for (const [k, v] of Object.entries(p.state)) state[k] = (state[k] ?? 0) + v;
   }
   const t0 = performance.now();
-  const positions = emissionOrder(parts.map((p) => p.seq), rows);
-  const table = job.text ? new FeatureTable(job.level, { raw: job.raw }) : FeatureTable.gather(parts.map((p) => p.table!), positions);
-  if (job.text) writeLinesInOrder(job.text, parts.map((p) => p.text!), positions, rows);
+  let table: FeatureTable;
+  if (job.text) {
+    writeLinesInOrder(job.text, parts.map((p) => p.text!), emissionOrder(parts.map((p) => p.seq), rows), rows);
+    table = new FeatureTable(job.level, { raw: job.raw });
+  } else {
+    // Every thread wrote its rows in place: the table is the shared chunks as they are.
+    table = parts[0].shared!.table(rows, parts.slice(1).map((p) => p.rawRows ?? []));
+  }
   const timing = {
     workerMs: parts.map((p) => p.stats.elapsedMs), rowsPerWorker: parts.map((p) => p.stats.rows),
-    packetsPerWorker: parts.map((p) => p.ownedPackets), mergeMs: performance.now() - t0, stateBytes: state,
+    packetsPerWorker: parts.map((p) => p.ownedPackets), waitMs: parts.map((p) => p.waitMs), mergeMs: performance.now() - t0, stateBytes: state,
   };
-  // Every worker saw every packet: worker 0's counts are the run's, except rows (each worker's own).
+  // The leader saw every packet: its counts are the run's, except rows (each worker's own).
   const stats = runStatsFrom(parts[0].stats);
   stats.rows = rows;
   return { table, stats, errors: parts[0].errors.map(captureErrorFrom), issues: parts[0].issues, stateBytes: state, timing };
+}
+
+/**
+ * The leader's starting weight for its own data path, in class calls per packet (its data
+ * path less a follower's decoding, measured on the full video configuration), tuned during
+ * the run.
+ */
+function leaderWeight(config: RefineryConfig, bins: number[] | undefined): number {
+  return 0.06 * resolveBins(bins, config).length * Math.max(1, ...config.services.map((s) => s.collect.length));
 }
 
 /** Writes the workers' encoded lines to `sink` in one-thread order, in chunks of about 64 KiB. */

@@ -7,9 +7,10 @@ import { DirectionResolver } from '../flows/direction';
 import { formatAddress } from '../flows/address';
 import { ServiceMap, CATEGORIZED_BY, CategorizedBy } from '../services/serviceMap';
 import { defaultConfig, RefineryConfig } from '../config/config';
-import { getFeature } from '../features/registry';
 import type { FeatureClass, FeatureDefinition } from '../features/api';
-import { BinRow, RowSink, protocolName } from './rows';
+import { RowSink, protocolName } from './rows';
+import { buildRuntimes, resolveBins, blankRow, emitRow, fillRow, classStateBytes, ServiceRuntime, UnitLabel } from './serviceRuntime';
+import type { Relay } from './relay';
 import { RunStats } from './stats';
 import { BinHeap } from './binHeap';
 import { installDefaultSniExtractors } from '../services/sni';
@@ -35,28 +36,11 @@ export interface PipelineOptions {
    * their start to the least-loaded worker, a deterministic choice every worker makes alike.
    */
   shard?: { index: number; count: number };
-}
-
-/** A configured service at run time: its classes, one instance set per bin size. */
-interface ServiceRuntime {
-  name: string;
-  classes: FeatureDefinition[];
-  columns: string[];
-  offsets: number[];
-  /** sets[b][c]: instance of class c collecting for bin size b. */
-  sets: FeatureClass[][];
-  /** others[b]: the instances of sets[b] that take packets of the client's other traffic. */
-  others: FeatureClass[][];
-  values: Float64Array;
-  /** Class calls per packet (all bin sizes): the load a unit of this service adds per packet. */
-  weight: number;
-  otherWeight: number;
-  /** The load of one emitted row (collect, reset and the sink's row, about 8 packet-calls per class). */
-  rowWeight: number;
-}
-
-interface UnitLabel {
-  protocol: string; localIp: string; localPort: number; remoteIp: string; remotePort: number; categorizedBy: string;
+  /**
+   * Parallel flows, leader side (relay.ts): this pipeline runs the whole data path and the
+   * classes of the units it owns; the other units' class work goes to followers as ops.
+   */
+  relay?: Relay;
 }
 
 const SNI_TRIES = 4;
@@ -84,7 +68,7 @@ export class Pipeline {
   private readonly addrScratch = new Uint8Array(16);
   private readonly nb: number;
   private readonly wantRaw: boolean;
-  private readonly row: BinRow;
+  private readonly row;
   private readonly capture: string;
   private readonly sweepEvery: number;
   private readonly maxFlows: number;
@@ -102,6 +86,9 @@ export class Pipeline {
   private readonly shardIndex: number;
   private readonly shardCount: number;
   private readonly load: Float64Array;
+  private readonly relay: Relay | null;
+  /** Index in its batch of the record being processed (ops to followers name records by it). */
+  private cur = 0;
   private unitOwner = new Uint8Array(0);
   /** Bins emitted so far by any worker: a row's position in a one-thread run. */
   private emitted = 0;
@@ -127,17 +114,16 @@ export class Pipeline {
 
   constructor(opts: PipelineOptions) {
     this.config = opts.config ?? defaultConfig();
-    this.bins = [...new Set(opts.bins ?? this.config.bins)].sort((a, b) => a - b);
-    if (this.bins.length === 0 || this.bins.some((b) => !(b > 0) || !Number.isFinite(b))) {
-      throw new Error(`bins must be positive numbers of seconds (got ${JSON.stringify(opts.bins)})`);
-    }
+    this.bins = resolveBins(opts.bins, this.config);
     this.nb = this.bins.length;
     this.level = opts.level ?? this.config.level;
     this.sink = opts.sink;
     this.capture = opts.capture ?? '';
     this.wantRaw = !!opts.raw;
+    this.relay = opts.relay ?? null;
+    if (this.relay && opts.shard) throw new Error('Pipeline: shard and relay are two ways to split a run; give one');
     this.shardIndex = opts.shard?.index ?? 0;
-    this.shardCount = opts.shard?.count ?? 1;
+    this.shardCount = opts.shard?.count ?? this.relay?.count ?? 1;
     if (!(Number.isInteger(this.shardCount) && this.shardCount >= 1 && this.shardCount <= 255 && Number.isInteger(this.shardIndex) && this.shardIndex >= 0 && this.shardIndex < this.shardCount)) {
       throw new Error(`shard must be {index, count} with 0 <= index < count <= 255 (got ${JSON.stringify(opts.shard)})`);
     }
@@ -150,49 +136,28 @@ export class Pipeline {
     installDefaultSniExtractors(this.services);
     this.direction = new DirectionResolver(this.config.localPrefixes, this.config.localMacs);
 
-    const union: string[] = [];
-    this.runtimes = this.config.services.map((svc) => {
-      const names = opts.onlyClasses ? svc.collect.filter((c) => opts.onlyClasses!.includes(c)) : svc.collect;
-      const classes = names.map((n) => {
-        const def = getFeature(n);
-        if (!def) throw new Error(`service ${svc.name}: feature class "${n}" is not registered`);
-        return def;
-      });
-      const columns: string[] = [];
-      const offsets: number[] = [];
-      for (const def of classes) {
-        offsets.push(columns.length);
-        for (const c of def.columns) columns.push(`${def.featureName}.${c.name}`);
-      }
-      for (const c of columns) if (!union.includes(c)) union.push(c);
-      const sets = this.bins.map((bin) => classes.map((def) => new def({
-        level: this.level, binSeconds: bin, options: this.config.featureOptions[def.featureName] ?? {},
-      })));
-      const others = sets.map((set) => set.filter((c) => typeof c.addOtherPacket === 'function'));
-      const weight = sets.reduce((a, set) => a + set.length, 0), otherWeight = others.reduce((a, o) => a + o.length, 0);
-      return { name: svc.name, classes, columns, offsets, sets, others, values: new Float64Array(columns.length), weight, otherWeight, rowWeight: 8 * classes.length };
-    });
-    this.featureColumns = union;
+    const { runtimes, featureColumns } = buildRuntimes(this.config, this.bins, this.level, opts.onlyClasses);
+    this.runtimes = runtimes;
+    this.featureColumns = featureColumns;
     this.feedsOthers = this.level === 'session' && this.runtimes.some((rt) => rt.others.some((o) => o.length > 0));
-    this.row = {
-      level: this.level, capture: this.capture, service: '', serviceIndex: -1, unit: -1, binSize: 0, binStart: 0,
-      protocol: '', localIp: '', localPort: 0, remoteIp: '', remotePort: 0, categorizedBy: '', flows: 0,
-      columns: [], values: new Float64Array(0), raw: null,
-    };
-    this.sink.begin?.(union);
+    this.row = blankRow(this.level, this.capture);
+    this.sink.begin?.(featureColumns);
   }
 
   /** Processes every record of a batch. */
   processBatch(batch: PacketBatch): void {
     if (this.finished) throw new Error('Pipeline: processBatch() after finish()');
-    const p = this.p, st = this.stats, table = this.flows, skipped = st.skipped;
+    const p = this.p, st = this.stats, table = this.flows, skipped = st.skipped, relay = this.relay;
     const n = batch.count;
+    relay?.batchStart(st.records);
     for (let i = 0; i < n; i++) {
       st.records++;
+      this.cur = i;
       const skip = decodeRecord(batch, i, p);
       if (skip !== Skip.None) { skipped[skip]++; continue; }
       st.packets++;
       st.bytes += p.wirelen;
+      if (relay !== null) this.load[0] += relay.controlWeight;
       const ts = p.ts;
       if (ts > this.now) {
         this.now = ts;
@@ -221,12 +186,13 @@ export class Pipeline {
       p.up = table.lastForward === (table.clientIsA[flow] === 1);
       let svc = table.service[flow];
       if (svc < 0) svc = this.trySni(flow, p);
+      p.service = svc;
       const unit = svc < 0 ? -1 : this.level === 'flow' ? flow : table.session[flow];
       if (this.feedsOthers) this.feedOthers(flow, unit, p);
       if (svc < 0) { st.unservedPackets++; continue; }
-      p.service = svc;
       this.addToUnit(unit, svc, p);
     }
+    relay?.batchDone();
     if (st.firstTs === Infinity && n > 0) st.firstTs = batch.tsSec[0] + batch.tsNsec[0] * 1e-9;
     if (this.now > st.lastTs) st.lastTs = this.now;
   }
@@ -236,6 +202,7 @@ export class Pipeline {
     if (this.finished) return;
     const table = this.flows;
     for (let f = 0; f < table.highWater; f++) if (table.alive[f]) this.endFlow(f);
+    this.relay?.finish();
     this.services.expire(Infinity);
     this.stats.dnsResponses = this.services.dnsResponses;
     this.stats.dnsLearned = this.services.dnsLearned;
@@ -245,15 +212,7 @@ export class Pipeline {
 
   /** Bytes held by each feature class (all services and bin sizes), plus the flow table. */
   stateBytes(): Record<string, number> {
-    const out: Record<string, number> = { FlowTable: this.flows.stateBytes() };
-    for (const rt of this.runtimes) {
-      rt.classes.forEach((def, c) => {
-        let sum = 0;
-        for (const set of rt.sets) sum += set[c].stateBytes();
-        out[def.featureName] = (out[def.featureName] ?? 0) + sum;
-      });
-    }
-    return out;
+    return classStateBytes(this.runtimes, { FlowTable: this.flows.stateBytes() });
   }
 
   /** Every feature class instance, with its class, service and bin size (profilers wrap them). */
@@ -310,6 +269,7 @@ export class Pipeline {
       const set = rt.sets[b];
       for (let c = 0; c < set.length; c++) set[c].addPacket(p, unit);
     }
+    if (!mine && this.relay !== null) this.relay.add(owner, unit, this.cur, p.flow, p.up);
   }
 
   /** Hands a packet to the other open sessions of its client (classes with addOtherPacket). */
@@ -337,6 +297,7 @@ export class Pipeline {
         }
         if (mine) for (let c = 0; c < others.length; c++) others[c].addOtherPacket!(p, sid);
       }
+      if (!mine && this.relay !== null && rt.otherWeight > 0) this.relay.other(owner, sid, this.cur, p.flow, p.up, p.service);
     }
   }
 
@@ -345,6 +306,9 @@ export class Pipeline {
     this.stats.flows++;
     const senderIsClient = this.direction.senderIsClient(p);
     table.clientIsA[flow] = table.lastForward === senderIsClient ? 1 : 0;
+    // Classes see the flow and direction of a unit's first packet at init.
+    p.flow = flow;
+    p.up = senderIsClient;
     if (this.feedsOthers) {
       if (this.flowClient.length < table.capacity) {
         const fc = new Int32Array(table.capacity); fc.set(this.flowClient); this.flowClient = fc;
@@ -419,7 +383,9 @@ export class Pipeline {
       for (let k = 1; k < load.length; k++) if (load[k] < load[owner]) owner = k;
     }
     this.unitOwner[unit] = owner;
+    p.service = svc;
     if (owner === this.shardIndex) for (const set of this.runtimes[svc].sets) for (const c of set) c.init(unit, p);
+    else if (this.relay !== null) this.relay.init(owner, unit, this.cur, p.flow, p.up, svc, (this.unitLabel[unit] = this.makeLabel(unit)));
   }
 
   private endFlow(flow: number): void {
@@ -430,7 +396,9 @@ export class Pipeline {
         this.closeUnit(flow);
       } else {
         const sid = table.session[flow];
-        if (this.unitOwner[sid] === this.shardIndex) for (const set of this.runtimes[svc].sets) for (const c of set) c.flowEnded?.(flow);
+        const owner = this.unitOwner[sid];
+        if (owner === this.shardIndex) for (const set of this.runtimes[svc].sets) for (const c of set) c.flowEnded?.(flow);
+        else if (this.relay !== null) this.relay.flowEnded(owner, sid, flow);
         if (this.sessions.flowEnded(sid)) {
           this.closeUnit(sid);
           this.sessions.remove(sid);
@@ -448,7 +416,9 @@ export class Pipeline {
   private closeUnit(unit: number): void {
     const nb = this.nb;
     for (let b = 0; b < nb; b++) if (this.dirty[unit * nb + b]) this.emit(unit, b);
-    if (this.unitOwner[unit] === this.shardIndex) for (const set of this.runtimes[this.unitService[unit]].sets) for (const c of set) c.release(unit);
+    const owner = this.unitOwner[unit];
+    if (owner === this.shardIndex) for (const set of this.runtimes[this.unitService[unit]].sets) for (const c of set) c.release(unit);
+    else if (this.relay !== null) this.relay.release(owner, unit);
     this.unitActive[unit] = 0;
     this.unitLabel[unit] = undefined;
   }
@@ -503,43 +473,23 @@ export class Pipeline {
   }
 
   private emit(unit: number, b: number): void {
-    const seq = this.emitted++;
-    const svc = this.unitService[unit], owner = this.unitOwner[unit];
-    this.load[owner] += this.runtimes[svc].rowWeight;
-    if (owner !== this.shardIndex) { this.dirty[unit * this.nb + b] = 0; return; }
-    const rt = this.runtimes[svc];
-    const set = rt.sets[b];
-    const size = this.bins[b];
-    const row = this.row;
-    const label = this.unitLabel[unit] ?? (this.unitLabel[unit] = this.makeLabel(unit));
-    for (let c = 0; c < set.length; c++) set[c].collect(unit, size, rt.values, rt.offsets[c]);
-    let raw: Record<string, unknown> | null = null;
-    if (this.wantRaw) {
-      for (let c = 0; c < set.length; c++) {
-        const r = set[c].collectRaw?.(unit);
-        if (r !== undefined) (raw ??= {})[rt.classes[c].featureName] = r;
+    const seq = this.emitted++, nb = this.nb;
+    const svc = this.unitService[unit], owner = this.unitOwner[unit], rt = this.runtimes[svc];
+    this.load[owner] += rt.rowWeight;
+    const flows = this.level === 'session' ? this.sessions.flows[unit] : 1, binStart = this.binStart[unit * nb + b];
+    this.dirty[unit * nb + b] = 0;
+    if (owner !== this.shardIndex) {
+      if (this.relay === null) return;
+      if (this.sink.rowMeta) {
+        fillRow(this.row, rt, svc, this.bins[b], unit, binStart, this.unitLabel[unit]!, flows, seq);
+        this.sink.rowMeta(this.row);
       }
+      this.relay.emit(owner, unit, b, flows, binStart, seq);
+      return;
     }
-    for (let c = 0; c < set.length; c++) set[c].reset(unit);
-    this.dirty[unit * this.nb + b] = 0;
-    row.service = rt.name;
-    row.serviceIndex = svc;
-    row.unit = unit;
-    row.binSize = size;
-    row.binStart = this.binStart[unit * this.nb + b];
-    row.protocol = label.protocol;
-    row.localIp = label.localIp;
-    row.localPort = label.localPort;
-    row.remoteIp = label.remoteIp;
-    row.remotePort = label.remotePort;
-    row.categorizedBy = label.categorizedBy;
-    row.flows = this.level === 'session' ? this.sessions.flows[unit] : 1;
-    row.columns = rt.columns;
-    row.values = rt.values;
-    row.raw = raw;
-    row.seq = seq;
+    const label = this.unitLabel[unit] ?? (this.unitLabel[unit] = this.makeLabel(unit));
     this.stats.rows++;
-    this.sink.row(row);
+    emitRow(this.sink, this.row, rt, svc, b, this.bins[b], unit, binStart, label, flows, seq, this.wantRaw);
   }
 
   private makeLabel(unit: number): UnitLabel {

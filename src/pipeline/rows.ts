@@ -32,6 +32,11 @@ export interface RowSink {
   /** Called once before any row, with the union of feature columns of all services. */
   begin?(featureColumns: readonly string[]): void;
   row(r: BinRow): void;
+  /**
+   * Split runs only: a row whose numbers another thread writes (the leader of a split capture
+   * announces every row in order; sinks that keep rows in place take their strings here).
+   */
+  rowMeta?(r: BinRow): void;
   end?(): void | Promise<void>;
 }
 

@@ -1,14 +1,14 @@
 /**
  * Worker-thread entry for parallel extraction (jobs.ts): `file` runs a whole capture (parallel
- * captures); `own` runs one capture as worker `shard.index` of `shard.count` (parallel flows:
- * every packet read, features for the owned units only, rows tagged with their position);
- * `live-*` run a live pipeline's share (ShardedPipeline). Tables go back as plain columns.
+ * captures); `follow` runs a follower of a split capture (parallel flows: the leader's ops for
+ * this worker's units, rows tagged with their position); `live-*` run a live pipeline's share
+ * (ShardedPipeline). Tables go back as plain columns.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RefineryConfig } from '../config/config';
 import { Pipeline } from './pipeline';
 import { unpackShared, SharedBatch, LiveReply, WireRow } from './shardedPipeline';
-import { runFileJob, runShardJob, FileJob, ShardJob } from './jobs';
+import { runFileJob, runFollowJob, FileJob, FollowJob } from './jobs';
 import { workerErrorMessage } from './workerPool';
 import '../features';
 
@@ -17,7 +17,7 @@ export interface WorkerInit {
   modules: string[];
 }
 
-export type WorkerRequest = FileJob | ShardJob;
+export type WorkerRequest = FileJob | FollowJob;
 
 type LiveRequest =
   | { type: 'live-start'; shard: { index: number; count: number }; config: RefineryConfig; bins?: number[]; level: 'flow' | 'session'; capture: string; raw: boolean }
@@ -60,8 +60,8 @@ parentPort!.on('message', async (msg: WorkerRequest | LiveRequest) => {
     if (msg.type === 'file') {
       const { reply, transfer } = await runFileJob(msg);
       parentPort!.postMessage(reply, transfer);
-    } else if (msg.type === 'own') {
-      const { reply, transfer } = await runShardJob(msg);
+    } else if (msg.type === 'follow') {
+      const { reply, transfer } = await runFollowJob(msg);
       parentPort!.postMessage(reply, transfer);
     }
   } catch (e) {

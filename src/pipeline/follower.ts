@@ -1,0 +1,216 @@
+/**
+ * Parallel flows for one capture, follower side (see relay.ts): reads the capture itself,
+ * decodes only the records its ops name, and runs the feature classes of the units the leader
+ * gave it. No flow table, services or bin clocks here: the leader's ops say when a unit
+ * starts, which packets it gets, when each bin closes (with the row's position in a
+ * one-thread run) and when the unit ends.
+ */
+import { receiveMessageOnPort, MessagePort } from 'node:worker_threads';
+import type { PacketBatch } from '../capture/batch';
+import { decodeRecord, Skip } from '../decode/decoder';
+import { Packet } from '../decode/packet';
+import type { RefineryConfig } from '../config/config';
+import type { RowSink } from './rows';
+import { buildRuntimes, blankRow, emitRow, classStateBytes, ServiceRuntime, UnitLabel } from './serviceRuntime';
+import {
+  Op, UP, FLOW, OP_MASK, STATUS, FAILED, ABORTED, ENDED, RelayMemory, RelayMessage,
+  pubInts, doneInts, doneNums, startedBatches, signal, unwrap,
+} from './relay';
+
+export interface FollowerOptions {
+  config: RefineryConfig;
+  bins: readonly number[];
+  level: 'flow' | 'session';
+  capture: string;
+  raw: boolean;
+  onlyClasses?: readonly string[];
+  sink: RowSink;
+}
+
+export class Follower {
+  /** Packets this follower ran feature classes on. */
+  ownedPackets = 0;
+  rows = 0;
+  /** Time spent waiting for the leader's ops (ms). */
+  waitMs = 0;
+  private readonly runtimes: ServiceRuntime[];
+  private readonly bins: readonly number[];
+  private readonly row;
+  private readonly p = new Packet();
+  private unitService = new Int16Array(1024);
+  private readonly unitLabel: (UnitLabel | undefined)[] = [];
+  private readonly ctl: Int32Array;
+  private readonly ints: Int32Array;
+  private readonly nums: Float64Array;
+  /** Read positions in the rings, the published end of the ints, the leader batch's first record. */
+  private ri = 0;
+  private rn = 0;
+  private published = 0;
+  private leaderBase = 0;
+  private started = 0;
+  private labels: UnitLabel[] = [];
+  private nextLabel = 0;
+  /** Chunks of shared rows received, by index. */
+  private readonly chunks = new Map<number, SharedArrayBuffer>();
+  private ended = false;
+  /** Capture index of the record decoded into `p` (-1: none yet). */
+  private decoded = -1;
+
+  constructor(private readonly opts: FollowerOptions, private readonly port: MessagePort, memory: RelayMemory, private readonly k: number) {
+    const { runtimes, featureColumns } = buildRuntimes(opts.config, opts.bins, opts.level, opts.onlyClasses);
+    this.runtimes = runtimes;
+    this.bins = opts.bins;
+    this.row = blankRow(opts.level, opts.capture);
+    this.ctl = new Int32Array(memory.control);
+    this.ints = new Int32Array(memory.rings[k - 1].ints);
+    this.nums = new Float64Array(memory.rings[k - 1].nums);
+    opts.sink.begin?.(featureColumns);
+  }
+
+  /** Runs the ops up to the first that names a record after this reader batch (records `base` ..). */
+  batch(batch: PacketBatch, base: number): void {
+    this.run(batch, base, base + batch.count);
+  }
+
+  /** The capture is read: runs the remaining ops (the leader's flush) until the end of the stream. */
+  drain(): void {
+    this.run(null, 0, 0);
+  }
+
+  /** Tells the leader this follower failed (its error goes back with the reply). */
+  fail(): void {
+    Atomics.store(this.ctl, STATUS, FAILED);
+    Atomics.notify(this.ctl, doneInts(this.k));
+  }
+
+  stateBytes(): Record<string, number> {
+    return classStateBytes(this.runtimes);
+  }
+
+  private run(batch: PacketBatch | null, base: number, end: number): void {
+    const ints = this.ints, nums = this.nums, IM = ints.length - 1, NM = nums.length - 1, bins = this.bins, nb = bins.length, runtimes = this.runtimes, p = this.p;
+    let ri = this.ri, rn = this.rn;
+    for (;;) {
+      if (ri >= this.published) {
+        this.ri = ri; this.rn = rn;
+        if (!this.waitForOps()) return;
+        continue;
+      }
+      const word = ints[ri & IM], op = word & OP_MASK;
+      if (op === Op.Add || op === Op.Init || op === Op.Other) {
+        const unit = ints[(ri + 1) & IM], rec = this.leaderBase + ints[(ri + 2) & IM];
+        if (rec >= end) {
+          if (batch === null) throw new Error(`parallel flows: an op names record ${rec}, after the end of the capture this follower read`);
+          this.ri = ri; this.rn = rn;
+          return;
+        }
+        if (rec !== this.decoded) {
+          const skip = decodeRecord(batch!, rec - base, p);
+          if (skip !== Skip.None) throw new Error(`parallel flows: record ${rec} does not decode here as it did in the leader (skip ${skip})`);
+          this.decoded = rec;
+        }
+        p.up = (word & UP) !== 0;
+        if (op === Op.Add) {
+          const hasFlow = (word & FLOW) !== 0;
+          p.flow = hasFlow ? ints[(ri + 3) & IM] : unit;
+          const svc = this.unitService[unit], sets = runtimes[svc].sets;
+          p.service = svc;
+          this.ownedPackets++;
+          for (let b = 0; b < nb; b++) {
+            const set = sets[b];
+            for (let c = 0; c < set.length; c++) set[c].addPacket(p, unit);
+          }
+          ri += hasFlow ? 4 : 3;
+        } else {
+          p.flow = ints[(ri + 3) & IM];
+          p.service = ints[(ri + 4) & IM];
+          if (op === Op.Init) this.init(unit, p.service);
+          else {
+            const others = runtimes[this.unitService[unit]].others;
+            for (let b = 0; b < nb; b++) {
+              const set = others[b];
+              for (let c = 0; c < set.length; c++) set[c].addOtherPacket!(p, unit);
+            }
+          }
+          ri += 5;
+        }
+      } else if (op === Op.Emit) {
+        const unit = ints[(ri + 1) & IM], b = ints[(ri + 2) & IM], svc = this.unitService[unit];
+        emitRow(this.opts.sink, this.row, runtimes[svc], svc, b, bins[b], unit, nums[rn & NM], this.unitLabel[unit]!, ints[(ri + 3) & IM], nums[(rn + 1) & NM], this.opts.raw);
+        this.rows++;
+        rn += 2; ri += 4;
+      } else if (op === Op.Batch) {
+        this.leaderBase = nums[rn & NM];
+        rn += 1; ri += 1;
+        Atomics.store(this.ctl, startedBatches(this.k), ++this.started);
+        this.release(ri, rn);
+      } else if (op === Op.FlowEnded) {
+        const unit = ints[(ri + 1) & IM], flow = ints[(ri + 2) & IM];
+        for (const set of runtimes[this.unitService[unit]].sets) for (const cl of set) cl.flowEnded?.(flow);
+        ri += 3;
+      } else if (op === Op.Release) {
+        const unit = ints[(ri + 1) & IM];
+        for (const set of runtimes[this.unitService[unit]].sets) for (const cl of set) cl.release(unit);
+        this.unitLabel[unit] = undefined;
+        ri += 2;
+      } else {
+        throw new Error(`parallel flows: unknown op ${op} at ring position ${ri}`);
+      }
+    }
+  }
+
+  private init(unit: number, svc: number): void {
+    if (unit >= this.unitService.length) {
+      let cap = this.unitService.length * 2;
+      while (cap <= unit) cap *= 2;
+      const s = new Int16Array(cap); s.set(this.unitService); this.unitService = s;
+    }
+    this.unitService[unit] = svc;
+    while (this.nextLabel === this.labels.length) this.receive('a new unit\'s label');
+    this.unitLabel[unit] = this.labels[this.nextLabel++];
+    for (const set of this.runtimes[svc].sets) for (const c of set) c.init(unit, this.p);
+  }
+
+  /** Chunk `index` of the shared rows (the leader sends it before the first op that needs it). */
+  chunk(index: number): SharedArrayBuffer {
+    let c: SharedArrayBuffer | undefined;
+    while ((c = this.chunks.get(index)) === undefined) this.receive(`chunk ${index} of the rows`);
+    return c;
+  }
+
+  /** Takes the leader's next message, which must be there already (it is sent before the ops that need it). */
+  private receive(what: string): void {
+    const m = receiveMessageOnPort(this.port);
+    if (m === undefined) throw new Error(`parallel flows: ${what} did not arrive before its op`);
+    const msg = m.message as RelayMessage;
+    for (const [k, c] of msg.chunks) this.chunks.set(k, c);
+    if (msg.labels.length) {
+      this.labels = this.nextLabel < this.labels.length ? [...this.labels.slice(this.nextLabel), ...msg.labels] : msg.labels;
+      this.nextLabel = 0;
+    }
+  }
+
+  /** Lets the leader reuse the ring up to these positions. */
+  private release(ri: number, rn: number): void {
+    Atomics.store(this.ctl, doneNums(this.k), rn | 0);
+    Atomics.store(this.ctl, doneInts(this.k), ri | 0);
+    Atomics.notify(this.ctl, doneInts(this.k));
+  }
+
+  /** Waits until the leader publishes more ops; false at the end of the stream. */
+  private waitForOps(): boolean {
+    if (this.ended) return false;
+    const ctl = this.ctl, k = this.k;
+    this.release(this.ri, this.rn);
+    for (;;) {
+      const seen = Atomics.load(ctl, signal(k));
+      this.published = unwrap(Atomics.load(ctl, pubInts(k)), this.ri);
+      if (this.published > this.ri) return true;
+      if (seen & ENDED) { this.ended = true; return false; }
+      if (Atomics.load(ctl, STATUS) === ABORTED) throw new Error('parallel flows: the leader stopped');
+      const tw = performance.now();
+      Atomics.wait(ctl, signal(k), seen, 1000);
+      this.waitMs += performance.now() - tw;
+    }
+  }
+}

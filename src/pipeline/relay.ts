@@ -1,0 +1,262 @@
+/**
+ * Parallel flows for one capture, leader side. The calling thread (the leader) runs the whole
+ * data path once: decode, flow table, services, sessions, bin clocks, and the feature classes
+ * of the units it owns. For a unit owned by a follower thread it writes what its classes must
+ * do as a compact op: "init unit u with record r", "add record r to u", "emit u's bin b as row
+ * seq", "release u". Followers (follower.ts) read the capture themselves, decode only the
+ * records their ops name and run their classes: the data path is not repeated, so the split
+ * costs a follower little more than its share of the feature work.
+ *
+ * Ops go through a ring of shared memory per follower (no message, no copy, no allocation
+ * per batch); the leader publishes them after each batch. Row labels of new units (strings)
+ * go beside, as messages. Owners are dealt by load; the leader's own data path counts as load
+ * too, with a weight tuned while the run goes from how far behind the followers are, so both
+ * threads finish together on a noisy machine. Which thread owns a unit never changes a value:
+ * output is that of one thread, row for row.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { UnitLabel } from './serviceRuntime';
+
+export const enum Op { Batch = 1, Init = 2, Add = 3, Other = 4, Emit = 5, FlowEnded = 6, Release = 7 }
+
+/**
+ * Op layouts in the int ring, first word `op | flags`:
+ * Batch: [op] + num [index of the batch's first record in the capture];
+ * Init, Other: [op, unit, record in batch, flow, service]; Add: [op, unit, record in batch]
+ * + flow when the FLOW flag is set (else flow = unit); Emit: [op, unit, bin index, flows]
+ * + nums [bin start, row seq]; FlowEnded: [op, unit, flow]; Release: [op, unit].
+ */
+export const UP = 0x10, FLOW = 0x20, OP_MASK = 0x0f;
+
+/**
+ * Shared control words: [0] status (0 running, 1 a follower failed, 2 the leader aborted),
+ * then five words per follower k (1-based), see the slot functions.
+ */
+export const STATUS = 0, FAILED = 1, ABORTED = 2;
+const SLOTS = 5;
+/** Ints published by the leader (a ring position counted from the start, mod 2^32). */
+export const pubInts = (k: number) => SLOTS * k - 4;
+/** Ints and nums the follower is done with (the leader may overwrite them). */
+export const doneInts = (k: number) => SLOTS * k - 3, doneNums = (k: number) => SLOTS * k - 2;
+/** Batches the follower has started; the leader's wake-up counter (bumped at each publish; ENDED set at the end). */
+export const startedBatches = (k: number) => SLOTS * k - 1, signal = (k: number) => SLOTS * k;
+export const ENDED = 1 << 30;
+
+/** Default ring sizes (powers of two): 4 MiB of ints and 1 MiB of nums per follower bound the backlog. */
+export const RING_INTS = 1 << 20, RING_NUMS = 1 << 17;
+
+/** What the leader sends beside the ops: labels of new units, chunks of shared rows (sharedRows.ts). */
+export interface RelayMessage { labels: UnitLabel[]; chunks: [number, SharedArrayBuffer][] }
+
+/** A follower failed: its own error comes with its reply; the leader stops here. */
+export class FollowerFailed extends Error {
+  constructor() { super('parallel flows: a follower thread failed'); this.name = 'FollowerFailed'; }
+}
+
+/**
+ * Backlog (batches a follower has not started) allowed at the start of the run; it shrinks
+ * to MIN_BACKLOG as the capture is read, since what is left at the end the leader waits for.
+ */
+const EARLY_BACKLOG = 16, MIN_BACKLOG = 2;
+
+/** The shared memory of a split run: control words, and each follower's two rings. */
+export interface RelayMemory {
+  control: SharedArrayBuffer;
+  rings: { ints: SharedArrayBuffer; nums: SharedArrayBuffer }[];
+}
+
+/** Shared memory for `followers` followers; ring sizes (powers of two, in elements) are for tests and measurements. */
+export function relayMemory(followers: number, ringInts = RING_INTS, ringNums = RING_NUMS): RelayMemory {
+  if (!(isPowerOfTwo(ringInts) && isPowerOfTwo(ringNums) && ringInts >= 8 && ringNums >= 4)) throw new Error(`relay rings must be powers of two (got ${ringInts}, ${ringNums})`);
+  return {
+    control: new SharedArrayBuffer(4 * (SLOTS * followers + 1)),
+    rings: Array.from({ length: followers }, () => ({ ints: new SharedArrayBuffer(4 * ringInts), nums: new SharedArrayBuffer(8 * ringNums) })),
+  };
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
+}
+
+/** One follower's end of the relay, on the leader's side. */
+class Outbox {
+  readonly ints: Int32Array;
+  readonly nums: Float64Array;
+  readonly im: number;
+  readonly nm: number;
+  /** Write positions (published or not) and the follower's done positions as last read. */
+  wi = 0; wn = 0; di = 0; dn = 0;
+  labels: UnitLabel[] = [];
+  chunks: [number, SharedArrayBuffer][] = [];
+  batches = 0;
+  constructor(readonly k: number, readonly port: MessagePort, ring: RelayMemory['rings'][number]) {
+    this.ints = new Int32Array(ring.ints);
+    this.nums = new Float64Array(ring.nums);
+    this.im = this.ints.length - 1;
+    this.nm = this.nums.length - 1;
+  }
+}
+
+export class Relay {
+  /** Workers, leader included. */
+  readonly count: number;
+  /** Load the leader's data path adds per packet (in class calls), tuned as the run goes. */
+  controlWeight: number;
+  /** Fraction of the capture read so far (0..1), when known: the backlog allowed shrinks with it. */
+  progress = 0;
+  private readonly minWeight: number;
+  private readonly maxWeight: number;
+  private readonly out: Outbox[];
+  private readonly ctl: Int32Array;
+  /** Time the leader waited for a follower to free ring space (ms). */
+  waitMs = 0;
+
+  /** `ports[k-1]` reaches follower k (labels); `memory` is shared with the followers. */
+  constructor(ports: MessagePort[], memory: RelayMemory, initialWeight: number) {
+    this.count = ports.length + 1;
+    this.ctl = new Int32Array(memory.control);
+    this.out = ports.map((port, i) => new Outbox(i + 1, port, memory.rings[i]));
+    this.controlWeight = initialWeight;
+    this.minWeight = initialWeight / 8;
+    this.maxWeight = initialWeight * 8;
+  }
+
+  /** A unit starts on record `i` of the batch (its first packet), with its row label. */
+  init(owner: number, unit: number, i: number, flow: number, up: boolean, svc: number, label: UnitLabel): void {
+    const o = this.room(owner, 5, 0);
+    const a = o.ints, w = o.wi, M = o.im;
+    a[w & M] = Op.Init | (up ? UP : 0);
+    a[(w + 1) & M] = unit; a[(w + 2) & M] = i; a[(w + 3) & M] = flow; a[(w + 4) & M] = svc;
+    o.wi = w + 5;
+    o.labels.push(label);
+  }
+
+  /** Record `i` of the batch for the unit's classes; `flow` is the packet's (session level: not the unit). */
+  add(owner: number, unit: number, i: number, flow: number, up: boolean): void {
+    const sameFlow = flow === unit;
+    const o = this.room(owner, sameFlow ? 3 : 4, 0);
+    const a = o.ints, w = o.wi, M = o.im;
+    a[w & M] = Op.Add | (up ? UP : 0) | (sameFlow ? 0 : FLOW);
+    a[(w + 1) & M] = unit; a[(w + 2) & M] = i;
+    if (sameFlow) { o.wi = w + 3; return; }
+    a[(w + 3) & M] = flow;
+    o.wi = w + 4;
+  }
+
+  /** Record `i` of the batch, of the client's other traffic, for the unit's classes that take it. */
+  other(owner: number, unit: number, i: number, flow: number, up: boolean, svc: number): void {
+    const o = this.room(owner, 5, 0);
+    const a = o.ints, w = o.wi, M = o.im;
+    a[w & M] = Op.Other | (up ? UP : 0);
+    a[(w + 1) & M] = unit; a[(w + 2) & M] = i; a[(w + 3) & M] = flow; a[(w + 4) & M] = svc;
+    o.wi = w + 5;
+  }
+
+  emit(owner: number, unit: number, b: number, flows: number, binStart: number, seq: number): void {
+    const o = this.room(owner, 4, 2);
+    const a = o.ints, w = o.wi, M = o.im;
+    a[w & M] = Op.Emit; a[(w + 1) & M] = unit; a[(w + 2) & M] = b; a[(w + 3) & M] = flows;
+    o.wi = w + 4;
+    o.nums[o.wn & o.nm] = binStart; o.nums[(o.wn + 1) & o.nm] = seq;
+    o.wn += 2;
+  }
+
+  flowEnded(owner: number, unit: number, flow: number): void {
+    const o = this.room(owner, 3, 0);
+    const a = o.ints, w = o.wi, M = o.im;
+    a[w & M] = Op.FlowEnded; a[(w + 1) & M] = unit; a[(w + 2) & M] = flow;
+    o.wi = w + 3;
+  }
+
+  release(owner: number, unit: number): void {
+    const o = this.room(owner, 2, 0);
+    o.ints[o.wi & o.im] = Op.Release; o.ints[(o.wi + 1) & o.im] = unit;
+    o.wi += 2;
+  }
+
+  /** A chunk of shared rows, for every follower (sent before any op that needs it). */
+  attachChunk(index: number, chunk: SharedArrayBuffer): void {
+    for (const o of this.out) o.chunks.push([index, chunk]);
+  }
+
+  /** A leader batch starts at record `firstRecord` of the capture (packet ops name records relative to it). */
+  batchStart(firstRecord: number): void {
+    for (const o of this.out) {
+      this.room(o.k, 1, 1);
+      o.ints[o.wi & o.im] = Op.Batch;
+      o.wi += 1;
+      o.nums[o.wn & o.nm] = firstRecord;
+      o.wn += 1;
+      o.batches++;
+    }
+  }
+
+  /**
+   * After each leader batch: publishes the ops and retunes the leader's weight from the
+   * followers' backlog.
+   */
+  batchDone(): void {
+    const ctl = this.ctl;
+    let maxBacklog = 0;
+    for (const o of this.out) {
+      this.publish(o);
+      maxBacklog = Math.max(maxBacklog, o.batches - Atomics.load(ctl, startedBatches(o.k)));
+    }
+    if (Atomics.load(ctl, STATUS) === FAILED) throw new FollowerFailed();
+    // Gently: a unit keeps its owner for life, so a change shows only as new units come.
+    const allowed = Math.max(MIN_BACKLOG, EARLY_BACKLOG * (1 - this.progress));
+    if (maxBacklog > allowed) this.controlWeight = Math.max(this.controlWeight * 0.99, this.minWeight);
+    else if (maxBacklog < allowed / 2) this.controlWeight = Math.min(this.controlWeight * 1.01, this.maxWeight);
+  }
+
+  /** The last ops (the flush at the end of the capture) and the end of the stream. */
+  finish(): void {
+    for (const o of this.out) {
+      this.publish(o);
+      Atomics.or(this.ctl, signal(o.k), ENDED);
+      Atomics.notify(this.ctl, signal(o.k));
+    }
+    if (Atomics.load(this.ctl, STATUS) === FAILED) throw new FollowerFailed();
+  }
+
+  /** Stops the followers (the leader failed). */
+  abort(): void {
+    Atomics.store(this.ctl, STATUS, ABORTED);
+    for (const o of this.out) { Atomics.add(this.ctl, signal(o.k), 1); Atomics.notify(this.ctl, signal(o.k)); }
+  }
+
+  /** The follower's outbox with room for `ints` and `nums` more; waits for the follower while its ring is full. */
+  private room(owner: number, ints: number, nums: number): Outbox {
+    const o = this.out[owner - 1];
+    if (o.wi + ints - o.di <= o.ints.length && o.wn + nums - o.dn <= o.nums.length) return o;
+    const ctl = this.ctl;
+    // Full as last seen: publish what is written (the follower may be waiting for it), then wait.
+    this.publish(o);
+    for (;;) {
+      o.di = unwrap(Atomics.load(ctl, doneInts(o.k)), o.wi);
+      o.dn = unwrap(Atomics.load(ctl, doneNums(o.k)), o.wn);
+      if (o.wi + ints - o.di <= o.ints.length && o.wn + nums - o.dn <= o.nums.length) return o;
+      if (Atomics.load(ctl, STATUS) === FAILED) throw new FollowerFailed();
+      const t0 = performance.now();
+      Atomics.wait(ctl, doneInts(o.k), o.di | 0, 100);
+      this.waitMs += performance.now() - t0;
+    }
+  }
+
+  private publish(o: Outbox): void {
+    // Messages first: a follower that meets an op finds what it needs already sent.
+    if (o.labels.length || o.chunks.length) {
+      const m: RelayMessage = { labels: o.labels, chunks: o.chunks };
+      o.port.postMessage(m);
+      o.labels = []; o.chunks = [];
+    }
+    Atomics.store(this.ctl, pubInts(o.k), o.wi | 0);
+    Atomics.add(this.ctl, signal(o.k), 1);
+    Atomics.notify(this.ctl, signal(o.k));
+  }
+}
+
+/** A 32-bit position read back as the full count, given a count it is at most 2^31 behind. */
+export function unwrap(pos32: number, near: number): number {
+  return near - ((near - pos32) | 0);
+}
