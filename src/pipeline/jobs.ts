@@ -161,6 +161,9 @@ export async function runFollowJob(job: FollowJob): Promise<{ reply: Record<stri
     config: job.config, bins: resolveBins(job.bins, job.config), level: job.level, capture: basename(job.path), raw: job.raw, onlyClasses: job.onlyClasses, sink: rows,
   }, job.port, job.memory, job.k);
   let base = 0;
+  // A user's module that ends the thread (process.exit) must not leave the leader waiting.
+  const onExit = () => follower.fail();
+  process.once('exit', onExit);
   try {
     try {
       await readBatches(job.path, { name: job.path }, (b) => { follower.batch(b, base); base += b.count; }, { issues: [], counts: {}, linkTypes: {} });
@@ -172,6 +175,7 @@ export async function runFollowJob(job: FollowJob): Promise<{ reply: Record<stri
     follower.fail();
     throw e;
   } finally {
+    process.off('exit', onExit);
     job.port.close();
   }
   const stats = new RunStats();

@@ -30,6 +30,8 @@ export interface ParallelJob {
    * given to a one-thread run.
    */
   text?: TextRowSink;
+  /** Split runs: ring sizes of the leader's ops, in ints and nums (powers of two; tests use tiny ones). */
+  ring?: { ints: number; nums: number };
 }
 
 /** Rows as a worker sends them: a table, or encoded lines with their lengths. */
@@ -154,7 +156,7 @@ export async function extractSharded(path: string, job: ParallelJob): Promise<Pa
   type Part = Exported<{ state: Record<string, number>; ownedPackets: number; waitMs: number; shared?: SharedRows; rawRows?: SharedRows['rawRows'] }>;
   const parts: Part[] = new Array(n);
   const base: Job = { id: 0, path, config: job.config, bins: job.bins, level: job.level, raw: job.raw, onlyClasses: job.onlyClasses, encode: job.text?.textEncoding ?? undefined };
-  const memory = relayMemory(n - 1);
+  const memory = relayMemory(n - 1, job.ring?.ints, job.ring?.nums);
   const channels = Array.from({ length: n - 1 }, () => new MessageChannel());
   const relay = new Relay(channels.map((c) => c.port1), memory, leaderWeight(job.config, job.bins));
   const requests = channels.map((c, i) => ({ ...base, type: 'follow', k: i + 1, port: c.port2, memory }));

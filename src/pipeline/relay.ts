@@ -58,6 +58,8 @@ export class FollowerFailed extends Error {
  * to MIN_BACKLOG as the capture is read, since what is left at the end the leader waits for.
  */
 const EARLY_BACKLOG = 16, MIN_BACKLOG = 2;
+/** A follower that frees no ring space for this long while the leader waits is taken for dead. */
+const STALL_MS = 60_000;
 
 /** The shared memory of a split run: control words, and each follower's two rings. */
 export interface RelayMemory {
@@ -232,12 +234,16 @@ export class Relay {
     const ctl = this.ctl;
     // Full as last seen: publish what is written (the follower may be waiting for it), then wait.
     this.publish(o);
+    let since = performance.now(), seen = o.di;
     for (;;) {
       o.di = unwrap(Atomics.load(ctl, doneInts(o.k)), o.wi);
       o.dn = unwrap(Atomics.load(ctl, doneNums(o.k)), o.wn);
       if (o.wi + ints - o.di <= o.ints.length && o.wn + nums - o.dn <= o.nums.length) return o;
       if (Atomics.load(ctl, STATUS) === FAILED) throw new FollowerFailed();
       const t0 = performance.now();
+      if (o.di !== seen) { seen = o.di; since = t0; }
+      // A thread that died without a word (killed, out of memory) must not hold the run forever.
+      if (t0 - since > STALL_MS) throw new Error(`parallel flows: follower ${o.k} made no progress for ${STALL_MS / 1000} s`);
       Atomics.wait(ctl, doneInts(o.k), o.di | 0, 100);
       this.waitMs += performance.now() - t0;
     }

@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extractTable, resolveConfig } from '../../src/pipeline/extract';
+import { extractSharded } from '../../src/pipeline/parallel';
+import { relayMemory, unwrap } from '../../src/pipeline/relay';
+import { unregisterFeature } from '../../src/features/registry';
+import { sharedData, SHARED_MISSING, assertSameTable } from '../helpers';
+
+const ALL = { Services: [{ Name: 'all', Filter: { Prefixes: ['0.0.0.0/0', '::/0'] }, Collect: ['all'] }] };
+
+test('ring positions read back across the 2^32 wrap of the shared counters', () => {
+  // The leader stores positions as int32; a follower up to 2^31 behind reads them back whole.
+  for (const near of [5, 2 ** 31 - 3, 2 ** 31 + 7, 2 ** 32 + 11, 3 * 2 ** 32 - 1, 2 ** 40 + 5]) {
+    for (const behind of [0, 1, 1 << 20, 2 ** 31 - 1]) {
+      const pos = near - behind;
+      if (pos < 0) continue;
+      assert.equal(unwrap(pos | 0, near), pos, `near ${near}, behind ${behind}`);
+    }
+  }
+  assert.throws(() => relayMemory(1, 100, 16), /powers of two/);
+});
+
+test('tiny op rings: ops wrap around the ring and the leader waits for room, output still that of one thread', async (t) => {
+  const data = sharedData();
+  if (!data) { t.skip(SHARED_MISSING); return; }
+  const capture = join(data, 'requet', 'baseline_Mar22_exp_46.pcap');
+  const config = resolveConfig(ALL);
+  for (const level of ['flow', 'session'] as const) {
+    const one = await extractTable({ captures: capture, config, bins: [2, 10], level, raw: true, workers: 1 });
+    for (const workers of [2, 3]) {
+      // 64 ints hold a dozen ops: every batch wraps the ring many times and fills it.
+      const split = await extractSharded(capture, { config, bins: [2, 10], level, raw: true, workers, modules: [], ring: { ints: 64, nums: 16 } });
+      const what = `${level}, ${workers} workers`;
+      assert.equal(split.stats.rows, one.stats.rows, what);
+      const owned = split.timing!.packetsPerWorker;
+      assert.equal(owned.reduce((a, b) => a + b, 0), one.stats.packets - one.stats.unservedPackets, `${what}: every served packet handled once`);
+      // Flows are many: each thread gets some (sessions are few here, a thread may get none).
+      if (level === 'flow') assert.ok(owned.every((p) => p > 0), `${what}: every worker ran classes (${owned})`);
+      assert.ok(split.timing!.waitMs[0] > 0, `${what}: the leader waited for ring room`);
+      assertSameTable(one.table, split.table, { ordered: true });
+      assert.deepEqual(split.table.raw, one.table.raw, `${what}: raw per-class data`);
+    }
+  }
+});
+
+/** A feature class module that throws in the main thread or in worker threads only, at its 100th packet. */
+function throwingModule(dir: string, name: string, where: 'main' | 'worker'): string {
+  const mod = join(dir, `${name}.js`);
+  const api = join(__dirname, '..', '..', 'src', 'features', 'registry.js');
+  writeFileSync(mod, `const { registerFeature } = require(${JSON.stringify(api)});
+const { isMainThread } = require('node:worker_threads');
+class ${name} { static featureName = '${name}'; static columns = [{ name: 'X', unit: 'n', description: 'x' }];
+  constructor() { this.n = 0; }
+  init() {} collect(u, s, out, o) { out[o] = this.n; } reset() {} release() {} stateBytes() { return 0; }
+  addPacket() { if (++this.n === 100 && isMainThread === ${where === 'main'}) throw new Error('${name} broke at packet 100'); } }
+registerFeature(${name});\n`);
+  require(mod);
+  return mod;
+}
+
+test('a follower thread that ends on its own (process.exit in a user module) fails the split run with a clear error, no hang', async (t) => {
+  const data = sharedData();
+  if (!data) { t.skip(SHARED_MISSING); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-relay-exit-'));
+  try {
+    const mod = join(dir, 'exitsInFollower.js');
+    const api = join(__dirname, '..', '..', 'src', 'features', 'registry.js');
+    writeFileSync(mod, `const { registerFeature } = require(${JSON.stringify(api)});
+const { isMainThread } = require('node:worker_threads');
+class ExitsInFollower { static featureName = 'ExitsInFollower'; static columns = [{ name: 'X', unit: 'n', description: 'x' }];
+  init() {} addPacket() { if (!isMainThread) process.exit(7); } collect() {} reset() {} release() {} stateBytes() { return 0; } }
+registerFeature(ExitsInFollower);\n`);
+    require(mod);
+    const config = { Services: [{ Name: 'all', Filter: { Prefixes: ['0.0.0.0/0', '::/0'] }, Collect: ['ExitsInFollower'] }] };
+    const capture = join(data, 'requet', 'baseline_Mar22_exp_46.pcap');
+    await assert.rejects(extractTable({ captures: capture, config, bins: [10], workers: 2, shardMinBytes: 0, workerModules: [mod] }),
+      /worker thread \d exited \(code 7\)/);
+  } finally {
+    unregisterFeature('ExitsInFollower');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a feature class failing in a follower or in the leader fails the split run with its own error, no hang, and the next run works', async (t) => {
+  const data = sharedData();
+  if (!data) { t.skip(SHARED_MISSING); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-relay-fail-'));
+  const capture = join(data, 'requet', 'baseline_Mar22_exp_46.pcap');
+  try {
+    for (const where of ['worker', 'main'] as const) {
+      const name = where === 'worker' ? 'BreaksInFollower' : 'BreaksInLeader';
+      const mod = throwingModule(dir, name, where);
+      const config = { Services: [{ Name: 'all', Filter: { Prefixes: ['0.0.0.0/0', '::/0'] }, Collect: ['PacketCounters', name] }] };
+      await assert.rejects(
+        extractTable({ captures: capture, config, bins: [10], workers: 2, shardMinBytes: 0, workerModules: [mod] }),
+        new RegExp(`${name} broke at packet 100`), where);
+    }
+    // The pool recovers: a split run right after gives the rows of one thread.
+    const one = await extractTable({ captures: capture, config: ALL, bins: [10], workers: 1 });
+    const two = await extractTable({ captures: capture, config: ALL, bins: [10], workers: 2, shardMinBytes: 0 });
+    assert.ok(two.parallel, 'split');
+    assertSameTable(one.table, two.table, { ordered: true });
+  } finally {
+    unregisterFeature('BreaksInFollower');
+    unregisterFeature('BreaksInLeader');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
