@@ -88,74 +88,107 @@ export class Follower {
   }
 
   private run(batch: PacketBatch | null, base: number, end: number): void {
-    const ints = this.ints, nums = this.nums, IM = ints.length - 1, NM = nums.length - 1, bins = this.bins, nb = bins.length, runtimes = this.runtimes, p = this.p;
-    let ri = this.ri, rn = this.rn;
+    const ints = this.ints, IM = ints.length - 1;
     for (;;) {
-      if (ri >= this.published) {
-        this.ri = ri; this.rn = rn;
-        if (!this.waitForOps()) return;
-        continue;
-      }
-      const word = ints[ri & IM], op = word & OP_MASK;
-      if (op === Op.Add || op === Op.Init || op === Op.Other) {
-        const unit = ints[(ri + 1) & IM], rec = this.leaderBase + ints[(ri + 2) & IM];
-        if (rec >= end) {
-          if (batch === null) throw new Error(`parallel flows: an op names record ${rec}, after the end of the capture this follower read`);
-          this.ri = ri; this.rn = rn;
-          return;
-        }
-        if (rec !== this.decoded) {
-          const skip = decodeRecord(batch!, rec - base, p);
-          if (skip !== Skip.None) throw new Error(`parallel flows: record ${rec} does not decode here as it did in the leader (skip ${skip})`);
-          this.decoded = rec;
-        }
-        p.up = (word & UP) !== 0;
-        if (op === Op.Add) {
-          const hasFlow = (word & FLOW) !== 0;
-          p.flow = hasFlow ? ints[(ri + 3) & IM] : unit;
-          const svc = this.unitService[unit], sets = runtimes[svc].sets;
-          p.service = svc;
-          this.ownedPackets++;
-          for (let b = 0; b < nb; b++) {
-            const set = sets[b];
-            for (let c = 0; c < set.length; c++) set[c].addPacket(p, unit);
-          }
-          ri += hasFlow ? 4 : 3;
-        } else {
-          p.flow = ints[(ri + 3) & IM];
-          p.service = ints[(ri + 4) & IM];
-          if (op === Op.Init) this.init(unit, p.service);
-          else {
-            const others = runtimes[this.unitService[unit]].others;
-            for (let b = 0; b < nb; b++) {
-              const set = others[b];
-              for (let c = 0; c < set.length; c++) set[c].addOtherPacket!(p, unit);
-            }
-          }
-          ri += 5;
-        }
-      } else if (op === Op.Emit) {
-        const unit = ints[(ri + 1) & IM], b = ints[(ri + 2) & IM], svc = this.unitService[unit];
-        emitRow(this.opts.sink, this.row, runtimes[svc], svc, b, bins[b], unit, nums[rn & NM], this.unitLabel[unit]!, ints[(ri + 3) & IM], nums[(rn + 1) & NM], this.opts.raw);
-        this.rows++;
-        rn += 2; ri += 4;
-      } else if (op === Op.Batch) {
-        this.leaderBase = nums[rn & NM];
-        rn += 1; ri += 1;
-        Atomics.store(this.ctl, startedBatches(this.k), ++this.started);
-        this.release(ri, rn);
-      } else if (op === Op.FlowEnded) {
-        const unit = ints[(ri + 1) & IM], flow = ints[(ri + 2) & IM];
-        for (const set of runtimes[this.unitService[unit]].sets) for (const cl of set) cl.flowEnded?.(flow);
-        ri += 3;
-      } else if (op === Op.Release) {
-        const unit = ints[(ri + 1) & IM];
-        for (const set of runtimes[this.unitService[unit]].sets) for (const cl of set) cl.release(unit);
-        this.unitLabel[unit] = undefined;
-        ri += 2;
+      if (this.ri >= this.published && !this.waitForOps()) return;
+      const op = ints[this.ri & IM] & OP_MASK;
+      if (op === Op.Add) {
+        if (!this.addRun(batch, base, end)) return;
+      } else if (op === Op.Init || op === Op.Other) {
+        const rec = this.leaderBase + ints[(this.ri + 2) & IM];
+        if (rec >= end) { this.past(batch, rec); return; }
+        this.decode(batch!, base, rec);
+        this.unitOp(op);
       } else {
-        throw new Error(`parallel flows: unknown op ${op} at ring position ${ri}`);
+        this.controlOp(op);
       }
+    }
+  }
+
+  /**
+   * The hot path: consecutive Add ops (a packet for a unit's classes) up to the first other
+   * op or the first record after this batch; false when the batch is done.
+   */
+  private addRun(batch: PacketBatch | null, base: number, end: number): boolean {
+    const ints = this.ints, IM = ints.length - 1, p = this.p, unitService = this.unitService, runtimes = this.runtimes;
+    const nb = this.bins.length, published = this.published, leaderBase = this.leaderBase;
+    let ri = this.ri, decoded = this.decoded, owned = 0, more = true;
+    while (ri < published) {
+      const word = ints[ri & IM];
+      if ((word & OP_MASK) !== Op.Add) break;
+      const unit = ints[(ri + 1) & IM], rec = leaderBase + ints[(ri + 2) & IM];
+      if (rec >= end) { this.past(batch, rec); more = false; break; }
+      if (rec !== decoded) {
+        const skip = decodeRecord(batch!, rec - base, p);
+        if (skip !== Skip.None) throw new Error(`parallel flows: record ${rec} does not decode here as it did in the leader (skip ${skip})`);
+        decoded = rec;
+      }
+      const hasFlow = (word & FLOW) !== 0, svc = unitService[unit], sets = runtimes[svc].sets;
+      p.up = (word & UP) !== 0;
+      p.flow = hasFlow ? ints[(ri + 3) & IM] : unit;
+      p.service = svc;
+      for (let b = 0; b < nb; b++) {
+        const set = sets[b];
+        for (let c = 0; c < set.length; c++) set[c].addPacket(p, unit);
+      }
+      owned++;
+      ri += hasFlow ? 4 : 3;
+    }
+    this.ri = ri;
+    this.decoded = decoded;
+    this.ownedPackets += owned;
+    return more;
+  }
+
+  /** An op names a record after this reader batch: wait for the next batch (an error once the capture is read). */
+  private past(batch: PacketBatch | null, rec: number): void {
+    if (batch === null) throw new Error(`parallel flows: an op names record ${rec}, after the end of the capture this follower read`);
+  }
+
+  private decode(batch: PacketBatch, base: number, rec: number): void {
+    if (rec === this.decoded) return;
+    const skip = decodeRecord(batch, rec - base, this.p);
+    if (skip !== Skip.None) throw new Error(`parallel flows: record ${rec} does not decode here as it did in the leader (skip ${skip})`);
+    this.decoded = rec;
+  }
+
+  /** Init (a unit starts on this packet) or Other (a packet of the client's other traffic). */
+  private unitOp(op: Op): void {
+    const ints = this.ints, IM = ints.length - 1, ri = this.ri, p = this.p, word = ints[ri & IM], unit = ints[(ri + 1) & IM];
+    p.up = (word & UP) !== 0;
+    p.flow = ints[(ri + 3) & IM];
+    p.service = ints[(ri + 4) & IM];
+    if (op === Op.Init) this.init(unit, p.service);
+    else {
+      const others = this.runtimes[this.unitService[unit]].others;
+      for (let b = 0; b < others.length; b++) for (const c of others[b]) c.addOtherPacket!(p, unit);
+    }
+    this.ri = ri + 5;
+  }
+
+  /** Ops without a packet: a bin to emit, a batch boundary, a flow or unit that ended. */
+  private controlOp(op: Op): void {
+    const ints = this.ints, nums = this.nums, IM = ints.length - 1, NM = nums.length - 1, ri = this.ri, rn = this.rn, unit = ints[(ri + 1) & IM];
+    if (op === Op.Emit) {
+      const b = ints[(ri + 2) & IM], svc = this.unitService[unit];
+      emitRow(this.opts.sink, this.row, this.runtimes[svc], svc, b, this.bins[b], unit, nums[rn & NM], this.unitLabel[unit]!, ints[(ri + 3) & IM], nums[(rn + 1) & NM], this.opts.raw);
+      this.rows++;
+      this.rn = rn + 2; this.ri = ri + 4;
+    } else if (op === Op.Batch) {
+      this.leaderBase = nums[rn & NM];
+      this.rn = rn + 1; this.ri = ri + 1;
+      Atomics.store(this.ctl, startedBatches(this.k), ++this.started);
+      this.release(this.ri, this.rn);
+    } else if (op === Op.FlowEnded) {
+      const flow = ints[(ri + 2) & IM];
+      for (const set of this.runtimes[this.unitService[unit]].sets) for (const cl of set) cl.flowEnded?.(flow);
+      this.ri = ri + 3;
+    } else if (op === Op.Release) {
+      for (const set of this.runtimes[this.unitService[unit]].sets) for (const cl of set) cl.release(unit);
+      this.unitLabel[unit] = undefined;
+      this.ri = ri + 2;
+    } else {
+      throw new Error(`parallel flows: unknown op ${op} at ring position ${ri}`);
     }
   }
 
