@@ -55,12 +55,12 @@ export class FollowerFailed extends Error {
 
 /**
  * The backlog (batches a follower has not started) the leader's weight steers followers to:
- * a cushion of TARGET batches, so a phase where the leader's own units are busy does not
- * starve them, shrinking to none over the last TAIL of the capture, since what is left at
- * the end the leader waits for. GAIN: weight change per batch of error, in initial weights.
- * (Tuned on the 182 MB Requet merge with bench/parallel.)
+ * a cushion of TARGET batches (at most CUSHION of the capture), so a phase where the leader's
+ * own units are busy does not starve them, shrinking to none over the last TAIL of the
+ * capture, since what is left at the end the leader waits for. GAIN: weight change per batch
+ * of error, in initial weights. (Tuned on the Requet merges with bench/parallel.)
  */
-const TARGET = 32, TAIL = 0.3, GAIN = 0.01;
+const TARGET = 32, CUSHION = 0.06, TAIL = 0.3, GAIN = 0.01;
 /** A follower that frees no ring space for this long while the leader waits is taken for dead. */
 const STALL_MS = 60_000;
 
@@ -120,6 +120,8 @@ export class Relay {
   private readonly ctl: Int32Array;
   /** Time the leader waited for a follower to free ring space (ms). */
   waitMs = 0;
+  /** Leader batches so far. */
+  private batches = 0;
 
   /** `ports[k-1]` reaches follower k (labels); `memory` is shared with the followers. */
   constructor(ports: MessagePort[], memory: RelayMemory, initialWeight: number) {
@@ -192,6 +194,7 @@ export class Relay {
 
   /** A leader batch starts at record `firstRecord` of the capture (packet ops name records relative to it). */
   batchStart(firstRecord: number): void {
+    this.batches++;
     for (const o of this.out) {
       this.room(o.k, 1, 1);
       o.ints[o.wi & o.im] = Op.Batch;
@@ -214,7 +217,9 @@ export class Relay {
       maxBacklog = Math.max(maxBacklog, o.batches - Atomics.load(ctl, startedBatches(o.k)));
     }
     if (Atomics.load(ctl, STATUS) === FAILED) throw new FollowerFailed();
-    const target = TARGET * Math.min(1, (1 - this.progress) / TAIL);
+    // The capture's batch count, estimated from how far it is read (unknown at first: the full cushion).
+    const total = this.progress > 0.02 ? this.batches / this.progress : Infinity;
+    const target = Math.min(TARGET, CUSHION * total) * Math.min(1, (1 - this.progress) / TAIL);
     const w = this.controlWeight - GAIN * this.initialWeight * (maxBacklog - target);
     this.controlWeight = Math.min(this.maxWeight, Math.max(this.minWeight, w));
   }
