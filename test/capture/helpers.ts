@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -70,9 +70,12 @@ export function readAllSync(path: string, opts?: CaptureOptions): { recs: Rec[];
 }
 
 let tmp: string | null = null;
-/** Writes bytes to a fresh temporary file and returns its path. */
+/** Writes bytes to a fresh temporary file and returns its path (the folder goes when the test process ends). */
 export function tempFile(name: string, bytes: Uint8Array): string {
-  tmp ??= mkdtempSync(join(tmpdir(), 'capture-test-'));
+  if (tmp === null) {
+    const dir = (tmp = mkdtempSync(join(tmpdir(), 'capture-test-')));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
   const p = join(tmp, name);
   writeFileSync(p, bytes);
   return p;

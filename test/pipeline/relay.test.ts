@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { extractTable, resolveConfig } from '../../src/pipeline/extract';
 import { extractSharded } from '../../src/pipeline/parallel';
@@ -43,6 +44,23 @@ test('tiny op rings: ops wrap around the ring and the leader waits for room, out
       assertSameTable(one.table, split.table, { ordered: true });
       assert.deepEqual(split.table.raw, one.table.raw, `${what}: raw per-class data`);
     }
+  }
+});
+
+test('a gzip-compressed capture splits too (leader and follower read it as streams)', async (t) => {
+  const data = sharedData();
+  if (!data) { t.skip(SHARED_MISSING); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-relay-gz-'));
+  try {
+    const gz = join(dir, 'baseline.pcap.gz');
+    writeFileSync(gz, gzipSync(readFileSync(join(data, 'requet', 'baseline_Mar22_exp_46.pcap'))));
+    const one = await extractTable({ captures: gz, config: ALL, bins: [2, 10], level: 'flow', workers: 1 });
+    const two = await extractTable({ captures: gz, config: ALL, bins: [2, 10], level: 'flow', workers: 2, shardMinBytes: 0 });
+    assert.ok(two.parallel, 'split');
+    assert.ok(two.parallel!.packetsPerWorker.every((p) => p > 0), `both threads ran classes (${two.parallel!.packetsPerWorker})`);
+    assertSameTable(one.table, two.table, { ordered: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
