@@ -130,7 +130,8 @@ export async function runLeadJob(job: Job, relay: Relay, onProgress?: (bytesRead
       ...baseOf(job), relay, sink: rows,
       onPipeline: (p) => { pipeline = p; },
       onProgress: (p) => {
-        if (p.fileBytes > 0) relay.progress = p.bytesRead / p.fileBytes;
+        // (A gzip file's bytes read count decompressed bytes: its progress is unknown.)
+        if (p.fileBytes > 0 && p.bytesRead <= p.fileBytes) relay.progress = p.bytesRead / p.fileBytes;
         const now = performance.now();
         if (!onProgress || now - lastReport < 100) return;
         lastReport = now;
