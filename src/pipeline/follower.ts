@@ -123,14 +123,11 @@ export class Follower {
         if (skip !== Skip.None) throw new Error(`parallel flows: record ${rec} does not decode here as it did in the leader (skip ${skip})`);
         decoded = rec;
       }
-      const hasFlow = (word & FLOW) !== 0, svc = unitService[unit], sets = runtimes[svc].sets;
+      const hasFlow = (word & FLOW) !== 0, svc = unitService[unit], adders = runtimes[svc].adders;
       p.up = (word & UP) !== 0;
       p.flow = hasFlow ? ints[(ri + 3) & IM] : unit;
       p.service = svc;
-      for (let b = 0; b < nb; b++) {
-        const set = sets[b];
-        for (let c = 0; c < set.length; c++) set[c].addPacket(p, unit);
-      }
+      for (let b = 0; b < nb; b++) adders[b](p, unit);
       owned++;
       ri += hasFlow ? 4 : 3;
     }

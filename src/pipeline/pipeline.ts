@@ -265,9 +265,7 @@ export class Pipeline {
         this.dirty[idx] = 1;
         this.due.push(this.binStart[idx] + size, unit, b);
       }
-      if (!mine) continue;
-      const set = rt.sets[b];
-      for (let c = 0; c < set.length; c++) set[c].addPacket(p, unit);
+      if (mine) rt.adders[b](p, unit);
     }
     if (!mine && this.relay !== null) this.relay.add(owner, unit, this.cur, p.flow, p.up);
   }
