@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { RawConfigSchema, RawConfig } from './schema';
+import type { RawConfig } from './schema';
 import { resolveCollect } from '../features/registry';
 // Built-in classes register on import: a config can name them as soon as it is loaded.
 import '../features';
@@ -68,6 +68,9 @@ export function loadConfig(path: string): RefineryConfig {
 
 /** Validates a config object (as parsed from JSON) and fills in defaults. */
 export function normalizeConfig(input: unknown, source = '(inline config)'): RefineryConfig {
+  // The schema (zod, ~100 ms to load) is loaded on first use: worker threads get configs
+  // already normalized and never need it.
+  const { RawConfigSchema } = require('./schema') as typeof import('./schema');
   const parsed = RawConfigSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
