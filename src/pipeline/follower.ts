@@ -13,7 +13,7 @@ import type { RefineryConfig } from '../config/config';
 import type { RowSink } from './rows';
 import { buildRuntimes, blankRow, emitRow, classStateBytes, ServiceRuntime, UnitLabel } from './serviceRuntime';
 import {
-  Op, UP, FLOW, OP_MASK, STATUS, FAILED, ABORTED, ENDED, RelayMemory, RelayMessage,
+  Op, UP, FLOW, OP_MASK, STATUS, ABORTED, ENDED, RelayMemory, RelayMessage,
   pubInts, doneInts, doneNums, startedBatches, signal, unwrap,
 } from './relay';
 
@@ -75,12 +75,6 @@ export class Follower {
   /** The capture is read: runs the remaining ops (the leader's flush) until the end of the stream. */
   drain(): void {
     this.run(null, 0, 0);
-  }
-
-  /** Tells the leader this follower failed (its error goes back with the reply). */
-  fail(): void {
-    Atomics.store(this.ctl, STATUS, FAILED);
-    Atomics.notify(this.ctl, doneInts(this.k));
   }
 
   stateBytes(): Record<string, number> {

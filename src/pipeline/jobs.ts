@@ -14,7 +14,7 @@ import type { BinRow, RowSink, TextEncoding } from './rows';
 import type { Pipeline } from './pipeline';
 import { extractTable, readBatches, ExtractResult } from './extract';
 import { RunStats } from './stats';
-import type { Relay, RelayMemory } from './relay';
+import { followerFailed, Relay, RelayMemory } from './relay';
 import { Follower } from './follower';
 import { resolveBins } from './serviceRuntime';
 import { SharedRows } from './sharedRows';
@@ -156,27 +156,28 @@ export async function runLeadJob(job: Job, relay: Relay, onProgress?: (bytesRead
  */
 export async function runFollowJob(job: FollowJob): Promise<{ reply: Record<string, unknown>; transfer: ArrayBuffer[] }> {
   const t0 = performance.now();
-  const shared = job.encode ? null : new SharedRows({ level: job.level, raw: job.raw, chunk: (k) => follower.chunk(k) });
+  // Any failure here (a class that throws, a module that ends the thread) must stop the leader.
+  const fail = () => followerFailed(job.memory, job.k);
+  process.once('exit', fail);
+  let follower: Follower | undefined;
+  const shared = job.encode ? null : new SharedRows({ level: job.level, raw: job.raw, chunk: (k) => follower!.chunk(k) });
   const rows = shared ?? new WorkerRows(job.level, job.raw, job.encode, true);
-  const follower: Follower = new Follower({
-    config: job.config, bins: resolveBins(job.bins, job.config), level: job.level, capture: basename(job.path), raw: job.raw, onlyClasses: job.onlyClasses, sink: rows,
-  }, job.port, job.memory, job.k);
-  let base = 0;
-  // A user's module that ends the thread (process.exit) must not leave the leader waiting.
-  const onExit = () => follower.fail();
-  process.once('exit', onExit);
   try {
+    follower = new Follower({
+      config: job.config, bins: resolveBins(job.bins, job.config), level: job.level, capture: basename(job.path), raw: job.raw, onlyClasses: job.onlyClasses, sink: rows,
+    }, job.port, job.memory, job.k);
+    let base = 0;
     try {
-      await readBatches(job.path, { name: job.path }, (b) => { follower.batch(b, base); base += b.count; }, { issues: [], counts: {}, linkTypes: {} });
+      await readBatches(job.path, { name: job.path }, (b) => { follower!.batch(b, base); base += b.count; }, { issues: [], counts: {}, linkTypes: {} });
     } catch (e) {
       if (!(e instanceof CaptureError)) throw e;
     }
     follower.drain();
   } catch (e) {
-    follower.fail();
+    fail();
     throw e;
   } finally {
-    process.off('exit', onExit);
+    process.off('exit', fail);
     job.port.close();
   }
   const stats = new RunStats();

@@ -48,6 +48,13 @@ export const RING_INTS = 1 << 20, RING_NUMS = 1 << 17;
 /** What the leader sends beside the ops: labels of new units, chunks of shared rows (sharedRows.ts). */
 export interface RelayMessage { labels: UnitLabel[]; chunks: [number, SharedArrayBuffer][] }
 
+/** Tells the leader that follower `k` failed (its error goes back with its reply). */
+export function followerFailed(memory: RelayMemory, k: number): void {
+  const ctl = new Int32Array(memory.control);
+  Atomics.store(ctl, STATUS, FAILED);
+  Atomics.notify(ctl, doneInts(k));
+}
+
 /** A follower failed: its own error comes with its reply; the leader stops here. */
 export class FollowerFailed extends Error {
   constructor() { super('parallel flows: a follower thread failed'); this.name = 'FollowerFailed'; }

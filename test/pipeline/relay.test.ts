@@ -102,6 +102,33 @@ registerFeature(ExitsInFollower);\n`);
   }
 });
 
+test('a feature class that cannot be built in a follower fails the split run at once with its error', async (t) => {
+  const data = sharedData();
+  if (!data) { t.skip(SHARED_MISSING); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-relay-ctor-'));
+  try {
+    const mod = join(dir, 'noFollower.js');
+    const api = join(__dirname, '..', '..', 'src', 'features', 'registry.js');
+    writeFileSync(mod, `const { registerFeature } = require(${JSON.stringify(api)});
+const { isMainThread } = require('node:worker_threads');
+class NoFollower { static featureName = 'NoFollower'; static columns = [{ name: 'X', unit: 'n', description: 'x' }];
+  constructor() { if (!isMainThread) throw new Error('NoFollower cannot start here'); }
+  init() {} addPacket() {} collect() {} reset() {} release() {} stateBytes() { return 0; } }
+registerFeature(NoFollower);\n`);
+    require(mod);
+    const config = { Services: [{ Name: 'all', Filter: { Prefixes: ['0.0.0.0/0', '::/0'] }, Collect: ['PacketCounters', 'NoFollower'] }] };
+    const capture = join(data, 'requet', 'baseline_Mar22_exp_46.pcap');
+    const t0 = performance.now();
+    // Tiny rings: the leader fills them at once and would wait for a follower that never started.
+    await assert.rejects(extractSharded(capture, { config: resolveConfig(config), bins: [10], level: 'flow', raw: false, workers: 2, modules: [mod], ring: { ints: 64, nums: 16 } }),
+      /NoFollower cannot start here/);
+    assert.ok(performance.now() - t0 < 20_000, 'no wait for the stall timeout');
+  } finally {
+    unregisterFeature('NoFollower');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a feature class failing in a follower or in the leader fails the split run with its own error, no hang, and the next run works', async (t) => {
   const data = sharedData();
   if (!data) { t.skip(SHARED_MISSING); return; }
