@@ -64,83 +64,78 @@ test('a gzip-compressed capture splits too (leader and follower read it as strea
   }
 });
 
-/** A feature class module that throws in the main thread or in worker threads only, at its 100th packet. */
-function throwingModule(dir: string, name: string, where: 'main' | 'worker'): string {
+/**
+ * Writes and loads a module registering feature class `name` whose methods are `body` (plain
+ * JavaScript; `isMainThread` is in scope). Every method it leaves out is a no-op.
+ */
+function classModule(dir: string, name: string, body: string): string {
   const mod = join(dir, `${name}.js`);
   const api = join(__dirname, '..', '..', 'src', 'features', 'registry.js');
   writeFileSync(mod, `const { registerFeature } = require(${JSON.stringify(api)});
 const { isMainThread } = require('node:worker_threads');
-class ${name} { static featureName = '${name}'; static columns = [{ name: 'X', unit: 'n', description: 'x' }];
-  constructor() { this.n = 0; }
-  init() {} collect(u, s, out, o) { out[o] = this.n; } reset() {} release() {} stateBytes() { return 0; }
-  addPacket() { if (++this.n === 100 && isMainThread === ${where === 'main'}) throw new Error('${name} broke at packet 100'); } }
+class Base { init() {} addPacket() {} collect() {} reset() {} release() {} stateBytes() { return 0; } }
+class ${name} extends Base { static featureName = '${name}'; static columns = [{ name: 'X', unit: 'n', description: 'x' }];
+  ${body} }
 registerFeature(${name});\n`);
   require(mod);
   return mod;
 }
 
+/** A feature class module that throws in the main thread or in worker threads only, at its 100th packet. */
+function throwingModule(dir: string, name: string, where: 'main' | 'worker'): string {
+  return classModule(dir, name, `constructor(ctx) { super(); this.n = 0; }
+  collect(u, s, out, o) { out[o] = this.n; }
+  addPacket() { if (++this.n === 100 && isMainThread === ${where === 'main'}) throw new Error('${name} broke at packet 100'); }`);
+}
+
+/** Runs `fn` with a fresh folder, then unregisters `classes` and removes the folder. */
+async function withModules(classes: string[], fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-relay-'));
+  try {
+    await fn(dir);
+  } finally {
+    for (const c of classes) unregisterFeature(c);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const oneService = (...collect: string[]) => ({ Services: [{ Name: 'all', Filter: { Prefixes: ['0.0.0.0/0', '::/0'] }, Collect: collect }] });
+
 test('a follower thread that ends on its own (process.exit in a user module) fails the split run with a clear error, no hang', async (t) => {
   const data = sharedData();
   if (!data) { t.skip(SHARED_MISSING); return; }
-  const dir = mkdtempSync(join(tmpdir(), 'refinery-relay-exit-'));
-  try {
-    const mod = join(dir, 'exitsInFollower.js');
-    const api = join(__dirname, '..', '..', 'src', 'features', 'registry.js');
-    writeFileSync(mod, `const { registerFeature } = require(${JSON.stringify(api)});
-const { isMainThread } = require('node:worker_threads');
-class ExitsInFollower { static featureName = 'ExitsInFollower'; static columns = [{ name: 'X', unit: 'n', description: 'x' }];
-  init() {} addPacket() { if (!isMainThread) process.exit(7); } collect() {} reset() {} release() {} stateBytes() { return 0; } }
-registerFeature(ExitsInFollower);\n`);
-    require(mod);
-    const config = { Services: [{ Name: 'all', Filter: { Prefixes: ['0.0.0.0/0', '::/0'] }, Collect: ['ExitsInFollower'] }] };
+  await withModules(['ExitsInFollower'], async (dir) => {
+    const mod = classModule(dir, 'ExitsInFollower', 'addPacket() { if (!isMainThread) process.exit(7); }');
     const capture = join(data, 'requet', 'baseline_Mar22_exp_46.pcap');
-    await assert.rejects(extractTable({ captures: capture, config, bins: [10], workers: 2, shardMinBytes: 0, workerModules: [mod] }),
+    await assert.rejects(extractTable({ captures: capture, config: oneService('ExitsInFollower'), bins: [10], workers: 2, shardMinBytes: 0, workerModules: [mod] }),
       /worker thread \d exited \(code 7\)/);
-  } finally {
-    unregisterFeature('ExitsInFollower');
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a feature class that cannot be built in a follower fails the split run at once with its error', async (t) => {
   const data = sharedData();
   if (!data) { t.skip(SHARED_MISSING); return; }
-  const dir = mkdtempSync(join(tmpdir(), 'refinery-relay-ctor-'));
-  try {
-    const mod = join(dir, 'noFollower.js');
-    const api = join(__dirname, '..', '..', 'src', 'features', 'registry.js');
-    writeFileSync(mod, `const { registerFeature } = require(${JSON.stringify(api)});
-const { isMainThread } = require('node:worker_threads');
-class NoFollower { static featureName = 'NoFollower'; static columns = [{ name: 'X', unit: 'n', description: 'x' }];
-  constructor() { if (!isMainThread) throw new Error('NoFollower cannot start here'); }
-  init() {} addPacket() {} collect() {} reset() {} release() {} stateBytes() { return 0; } }
-registerFeature(NoFollower);\n`);
-    require(mod);
-    const config = { Services: [{ Name: 'all', Filter: { Prefixes: ['0.0.0.0/0', '::/0'] }, Collect: ['PacketCounters', 'NoFollower'] }] };
+  await withModules(['NoFollower'], async (dir) => {
+    const mod = classModule(dir, 'NoFollower', "constructor(ctx) { super(); if (!isMainThread) throw new Error('NoFollower cannot start here'); }");
     const capture = join(data, 'requet', 'baseline_Mar22_exp_46.pcap');
     const t0 = performance.now();
     // Tiny rings: the leader fills them at once and would wait for a follower that never started.
-    await assert.rejects(extractSharded(capture, { config: resolveConfig(config), bins: [10], level: 'flow', raw: false, workers: 2, modules: [mod], ring: { ints: 64, nums: 16 } }),
+    await assert.rejects(extractSharded(capture, { config: resolveConfig(oneService('PacketCounters', 'NoFollower')), bins: [10], level: 'flow', raw: false, workers: 2, modules: [mod], ring: { ints: 64, nums: 16 } }),
       /NoFollower cannot start here/);
     assert.ok(performance.now() - t0 < 20_000, 'no wait for the stall timeout');
-  } finally {
-    unregisterFeature('NoFollower');
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a feature class failing in a follower or in the leader fails the split run with its own error, no hang, and the next run works', async (t) => {
   const data = sharedData();
   if (!data) { t.skip(SHARED_MISSING); return; }
-  const dir = mkdtempSync(join(tmpdir(), 'refinery-relay-fail-'));
   const capture = join(data, 'requet', 'baseline_Mar22_exp_46.pcap');
-  try {
+  await withModules(['BreaksInFollower', 'BreaksInLeader'], async (dir) => {
     for (const where of ['worker', 'main'] as const) {
       const name = where === 'worker' ? 'BreaksInFollower' : 'BreaksInLeader';
       const mod = throwingModule(dir, name, where);
-      const config = { Services: [{ Name: 'all', Filter: { Prefixes: ['0.0.0.0/0', '::/0'] }, Collect: ['PacketCounters', name] }] };
       await assert.rejects(
-        extractTable({ captures: capture, config, bins: [10], workers: 2, shardMinBytes: 0, workerModules: [mod] }),
+        extractTable({ captures: capture, config: oneService('PacketCounters', name), bins: [10], workers: 2, shardMinBytes: 0, workerModules: [mod] }),
         new RegExp(`${name} broke at packet 100`), where);
     }
     // The pool recovers: a split run right after gives the rows of one thread.
@@ -148,9 +143,5 @@ test('a feature class failing in a follower or in the leader fails the split run
     const two = await extractTable({ captures: capture, config: ALL, bins: [10], workers: 2, shardMinBytes: 0 });
     assert.ok(two.parallel, 'split');
     assertSameTable(one.table, two.table, { ordered: true });
-  } finally {
-    unregisterFeature('BreaksInFollower');
-    unregisterFeature('BreaksInLeader');
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
