@@ -240,15 +240,11 @@ export class FeatureTable implements RowSink {
 
   /** Rebuilds a table from `exportColumns()`. */
   static fromExported(e: ExportedTable): FeatureTable {
-    return FeatureTable.gather([e], null);
+    return FeatureTable.gather([e]);
   }
 
-  /**
-   * One table from exported parts, in one pass: row `j` of part `p` goes to row
-   * `positions[p][j]` (or the parts one after another when `positions` is null; the
-   * positions must cover every row once). Columns missing in a part are NaN / ''.
-   */
-  static gather(parts: ExportedTable[], positions: Int32Array[] | null): FeatureTable {
+  /** One table from exported parts laid one after another, in one pass. Columns missing in a part are NaN / ''. */
+  static gather(parts: ExportedTable[]): FeatureTable {
     if (parts.length === 0) throw new Error('gather: no parts');
     const level = parts[0].level, raw = parts[0].raw !== null;
     const t = new FeatureTable(level, { raw });
@@ -257,27 +253,27 @@ export class FeatureTable implements RowSink {
       for (const c of e.columns) if (!t.strings.has(c) && !t.numbers.has(c)) t.addColumn(c);
     }
     const n = parts.reduce((a, e) => a + e.length, 0);
-    const pos = positions ?? consecutive(parts);
     for (const name of t.strings.keys()) {
       const out = new Array<string>(n);
-      parts.forEach((e, p) => {
-        const d = e.strings[name], at = pos[p];
-        if (!d) { for (let j = 0; j < e.length; j++) out[at[j]] = ''; return; }
-        const values = d.values, codes = d.codes;
-        for (let j = 0; j < e.length; j++) out[at[j]] = values[codes[j]];
-      });
+      let at = 0;
+      for (const e of parts) {
+        const d = e.strings[name];
+        for (let j = 0; j < e.length; j++) out[at + j] = d ? d.values[d.codes[j]] : '';
+        at += e.length;
+      }
       t.strings.set(name, out);
     }
     for (const name of t.numbers.keys()) {
       const out = new Float64Array(n);
-      parts.forEach((e, p) => scatter(e.numbers[name], pos[p], e.length, out));
+      let at = 0;
+      for (const e of parts) {
+        const src = e.numbers[name];
+        if (src) out.set(src.subarray(0, e.length), at); else out.fill(NaN, at, at + e.length);
+        at += e.length;
+      }
       t.numbers.set(name, Float64Column.wrap(out));
     }
-    if (raw) {
-      const out = new Array<Record<string, unknown> | null>(n);
-      parts.forEach((e, p) => { for (let j = 0; j < e.length; j++) out[pos[p][j]] = e.raw?.[j] ?? null; });
-      for (const r of out) t.raw.push(r);
-    }
+    if (raw) for (const e of parts) for (let j = 0; j < e.length; j++) t.raw.push(e.raw?.[j] ?? null);
     t.length = n;
     return t;
   }
@@ -335,22 +331,6 @@ export class FeatureTable implements RowSink {
       this.numbers.set(name, col);
     }
   }
-}
-
-/** Positions of each part's rows when the parts are laid one after another. */
-function consecutive(parts: ExportedTable[]): Int32Array[] {
-  let at = 0;
-  return parts.map((e) => {
-    const pos = new Int32Array(e.length);
-    for (let j = 0; j < e.length; j++) pos[j] = at++;
-    return pos;
-  });
-}
-
-/** out[at[j]] = src[j] for the first `n` rows (NaN where the part lacks the column). */
-function scatter(src: Float64Array | undefined, at: Int32Array, n: number, out: Float64Array): void {
-  if (src === undefined) { for (let j = 0; j < n; j++) out[at[j]] = NaN; return; }
-  for (let j = 0; j < n; j++) out[at[j]] = src[j];
 }
 
 let danfo: typeof import('danfojs-node') | undefined;

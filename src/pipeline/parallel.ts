@@ -132,7 +132,7 @@ export async function extractFilesParallel(paths: string[], job: ParallelJob): P
     }
   });
   const finished = results.filter((r): r is Exported<object> => r !== undefined);
-  const table = finished.length && !job.text ? FeatureTable.gather(finished.map((r) => r.table!), null) : new FeatureTable(job.level, { raw: job.raw });
+  const table = finished.length && !job.text ? FeatureTable.gather(finished.map((r) => r.table!)) : new FeatureTable(job.level, { raw: job.raw });
   const stats = new RunStats();
   const errors: CaptureError[] = [];
   const issues: CaptureIssue[] = [];
