@@ -12,6 +12,8 @@ export interface DriverOptions {
   maxRecordBytes: number;
   /** Pushed chunks at least this long are parsed in place (no copy). */
   inPlaceMin?: number;
+  /** Read mode: each read goes into a fresh buffer of at least `min` bytes from here, instead of the reused work buffer. */
+  buffers?: (min: number) => Uint8Array;
 }
 
 /**
@@ -54,11 +56,25 @@ export class ChunkDriver {
   constructor(private readonly log: IssueLog, private readonly opts: DriverOptions) {
     this.chunkSize = Math.max(1, Math.floor(opts.chunkSize));
     this.inPlaceMin = opts.inPlaceMin ?? Math.min(this.chunkSize, 16384);
-    this.work = new Uint8Array(this.chunkSize + Math.min(opts.maxRecordBytes, 1 << 20) + 64);
+    this.work = opts.buffers ? EMPTY : new Uint8Array(this.chunkSize + Math.min(opts.maxRecordBytes, 1 << 20) + 64);
   }
 
   /** Read mode: where to read the next bytes into (at most `chunkSize`). */
   reserve(): { buf: Uint8Array; offset: number; length: number } {
+    if (this.opts.buffers) {
+      // Batches already delivered may still be in use: append while there is room, then carry
+      // the unparsed tail to the buffer given (the same one when none of its batches went out).
+      if (this.work.length - this.wEnd >= this.chunkSize) return { buf: this.work, offset: this.wEnd, length: this.chunkSize };
+      const tail = this.wEnd - this.wStart;
+      const next = this.opts.buffers(tail + this.chunkSize);
+      if (next === this.work) next.copyWithin(0, this.wStart, this.wEnd);
+      else next.set(this.work.subarray(this.wStart, this.wEnd));
+      this.wBase += this.wStart;
+      this.work = next;
+      this.wStart = 0;
+      this.wEnd = tail;
+      return { buf: next, offset: tail, length: this.chunkSize };
+    }
     this.compact();
     if (this.work.length - this.wEnd < this.chunkSize) this.grow(this.wEnd + this.chunkSize);
     return { buf: this.work, offset: this.wEnd, length: this.chunkSize };

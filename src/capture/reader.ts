@@ -55,7 +55,24 @@ export interface CaptureSummary {
   issues: CaptureIssue[];
 }
 
-const DEFAULTS = { batchSize: 4096, chunkSize: 1 << 20, maxRecordBytes: DEFAULT_MAX_RECORD_BYTES };
+/** Records per batch unless `batchSize` says otherwise. */
+export const DEFAULT_BATCH_SIZE = 4096;
+const DEFAULTS = { batchSize: DEFAULT_BATCH_SIZE, chunkSize: 1 << 20, maxRecordBytes: DEFAULT_MAX_RECORD_BYTES };
+
+/**
+ * Memory a synchronous read goes into when its batches must outlive the next read (parallel
+ * flows share them with other threads): reads append to a buffer until it is full, then the
+ * unparsed tail moves to the next buffer; each batch is a fresh one.
+ */
+export interface BatchStore {
+  /**
+   * A buffer of at least `min` bytes for the next reads. It may be the current one when no
+   * batch of it is in use (the reader then moves the tail to its front).
+   */
+  buffer(min: number): Uint8Array;
+  /** The batch to fill next (its arrays' length is its capacity). */
+  batch(): PacketBatch;
+}
 
 /**
  * A capture being read as a sequence of {@link PacketBatch}es, with constant memory:
@@ -262,12 +279,12 @@ export function openCapture(source: CaptureSource, options?: CaptureOptions): Ca
  * (use {@link openCapture}). Throws {@link CaptureError} on a fatal problem, after delivering every
  * batch before it.
  */
-export function readCaptureSync(path: string, onBatch: (batch: PacketBatch) => void, options: CaptureOptions = {}): CaptureSummary {
+export function readCaptureSync(path: string, onBatch: (batch: PacketBatch) => void, options: CaptureOptions = {}, store?: BatchStore): CaptureSummary {
   const opts = resolveOptions(options);
   const name = options.name ?? path;
   const log = new IssueLog(name);
-  const d = new ChunkDriver(log, opts);
-  const batch = createBatch(opts.batchSize);
+  const d = new ChunkDriver(log, { ...opts, buffers: store && ((min) => store.buffer(min)) });
+  let batch = store ? store.batch() : createBatch(opts.batchSize);
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -291,7 +308,10 @@ export function readCaptureSync(path: string, onBatch: (batch: PacketBatch) => v
         }
       }
       d.commit(n);
-      while (d.next(batch)) onBatch(batch);
+      while (d.next(batch)) {
+        onBatch(batch);
+        if (store) batch = store.batch();
+      }
       if (n === 0) break;
     }
   } finally {

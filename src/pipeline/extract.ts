@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { openCapture, readCaptureSync, CaptureSource, CaptureOptions } from '../capture/reader';
+import { openCapture, readCaptureSync, BatchStore, CaptureSource, CaptureOptions } from '../capture/reader';
 import { CaptureError } from '../capture/errors';
 import type { CaptureIssue, PacketBatch } from '../capture/batch';
 import { loadConfig, normalizeConfig, RefineryConfig } from '../config/config';
@@ -119,7 +119,7 @@ export async function extractTable(opts: ExtractOptions): Promise<ExtractResult>
     };
     const seen: ReaderSeen = { issues: [], counts: {}, linkTypes: {} };
     try {
-      await readBatches(source, { ...opts.reader, name }, onBatch, seen);
+      await readBatches(source, { ...opts.reader, name }, onBatch, seen, opts.relay?.store);
     } catch (e) {
       if (!(e instanceof CaptureError)) throw e;
       errors.push(e);
@@ -145,9 +145,9 @@ export interface ReaderSeen { issues: CaptureIssue[]; counts: Record<string, num
  * input, streams and gzip files asynchronously. `seen` gets what the reader reported, also
  * when it stops on an error.
  */
-export async function readBatches(source: CaptureSource, options: CaptureOptions, onBatch: (b: PacketBatch, bytesRead: number) => void, seen: ReaderSeen): Promise<void> {
+async function readBatches(source: CaptureSource, options: CaptureOptions, onBatch: (b: PacketBatch, bytesRead: number) => void, seen: ReaderSeen, store?: BatchStore): Promise<void> {
   if (typeof source === 'string' && source !== '-' && !isGzip(source)) {
-    const summary = readCaptureSync(source, (b) => onBatch(b, bytesReadAfter(b)), options);
+    const summary = readCaptureSync(source, (b) => onBatch(b, bytesReadAfter(b)), options, store);
     seen.issues = summary.issues; seen.counts = summary.stats.issues; seen.linkTypes = summary.stats.linkTypes;
     return;
   }

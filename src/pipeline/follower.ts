@@ -1,12 +1,13 @@
 /**
- * Parallel flows for one capture, follower side (see relay.ts): reads the capture itself,
- * decodes only the records its ops name, and runs the feature classes of the units the leader
- * gave it. No flow table, services or bin clocks here: the leader's ops say when a unit
+ * Parallel flows for one capture, follower side (see relay.ts): decodes only the records its
+ * ops name, from the leader's batches in shared memory, and runs the feature classes of the
+ * units the leader gave it. No flow table, services or bin clocks here: the leader's ops say when a unit
  * starts, which packets it gets, when each bin closes (with the row's position in a
  * one-thread run) and when the unit ends.
  */
 import { receiveMessageOnPort, MessagePort } from 'node:worker_threads';
 import type { PacketBatch } from '../capture/batch';
+import { slotBatch } from './sharedBatches';
 import { decodeRecord, Skip } from '../decode/decoder';
 import { Packet } from '../decode/packet';
 import type { RefineryConfig } from '../config/config';
@@ -42,18 +43,21 @@ export class Follower {
   private readonly ctl: Int32Array;
   private readonly ints: Int32Array;
   private readonly nums: Float64Array;
-  /** Read positions in the rings, the published end of the ints, the leader batch's first record. */
+  /** Read positions in the rings, the published end of the ints. */
   private ri = 0;
   private rn = 0;
   private published = 0;
-  private leaderBase = 0;
   private started = 0;
+  /** The leader's batch the packet ops name records of, and the shared slots by id. */
+  private cur: PacketBatch | null = null;
+  private readonly columnSlots = new Map<number, PacketBatch>();
+  private readonly byteSlots = new Map<number, Uint8Array>();
   private labels: UnitLabel[] = [];
   private nextLabel = 0;
   /** Chunks of shared rows received, by index. */
   private readonly chunks = new Map<number, SharedArrayBuffer>();
   private ended = false;
-  /** Capture index of the record decoded into `p` (-1: none yet). */
+  /** Index in `cur` of the record decoded into `p` (-1: none yet). */
   private decoded = -1;
 
   constructor(private readonly opts: FollowerOptions, private readonly port: MessagePort, memory: RelayMemory, private readonly k: number) {
@@ -67,31 +71,16 @@ export class Follower {
     opts.sink.begin?.(featureColumns);
   }
 
-  /** Runs the ops up to the first that names a record after this reader batch (records `base` ..). */
-  batch(batch: PacketBatch, base: number): void {
-    this.run(batch, base, base + batch.count);
-  }
-
-  /** The capture is read: runs the remaining ops (the leader's flush) until the end of the stream. */
-  drain(): void {
-    this.run(null, 0, 0);
-  }
-
-  stateBytes(): Record<string, number> {
-    return classStateBytes(this.runtimes);
-  }
-
-  private run(batch: PacketBatch | null, base: number, end: number): void {
+  /** Runs the leader's ops until the end of its stream. */
+  runAll(): void {
     const ints = this.ints, IM = ints.length - 1;
     for (;;) {
       if (this.ri >= this.published && !this.waitForOps()) return;
       const op = ints[this.ri & IM] & OP_MASK;
       if (op === Op.Add) {
-        if (!this.addRun(batch, base, end)) return;
+        this.addRun();
       } else if (op === Op.Init || op === Op.Other) {
-        const rec = this.leaderBase + ints[(this.ri + 2) & IM];
-        if (rec >= end) { this.past(batch, rec); return; }
-        this.decode(batch!, base, rec);
+        this.decode(ints[(this.ri + 2) & IM]);
         this.unitOp(op);
       } else {
         this.controlOp(op);
@@ -99,22 +88,23 @@ export class Follower {
     }
   }
 
-  /**
-   * The hot path: consecutive Add ops (a packet for a unit's classes) up to the first other
-   * op or the first record after this batch; false when the batch is done.
-   */
-  private addRun(batch: PacketBatch | null, base: number, end: number): boolean {
+  stateBytes(): Record<string, number> {
+    return classStateBytes(this.runtimes);
+  }
+
+  /** The hot path: consecutive Add ops (a packet for a unit's classes) up to the first other op. */
+  private addRun(): void {
     const ints = this.ints, IM = ints.length - 1, p = this.p, unitService = this.unitService, runtimes = this.runtimes;
-    const nb = this.bins.length, published = this.published, leaderBase = this.leaderBase;
-    let ri = this.ri, decoded = this.decoded, owned = 0, more = true;
+    const nb = this.bins.length, published = this.published, batch = this.cur!;
+    let ri = this.ri, decoded = this.decoded, owned = 0;
     while (ri < published) {
       const word = ints[ri & IM];
       if ((word & OP_MASK) !== Op.Add) break;
-      const unit = ints[(ri + 1) & IM], rec = leaderBase + ints[(ri + 2) & IM];
-      if (rec >= end) { this.past(batch, rec); more = false; break; }
+      const unit = ints[(ri + 1) & IM], rec = ints[(ri + 2) & IM];
       if (rec !== decoded) {
-        const skip = decodeRecord(batch!, rec - base, p);
-        if (skip !== Skip.None) throw new Error(`parallel flows: record ${rec} does not decode here as it did in the leader (skip ${skip})`);
+        if (rec >= batch.count) this.badRecord(rec);
+        const skip = decodeRecord(batch, rec, p);
+        if (skip !== Skip.None) this.badRecord(rec, skip);
         decoded = rec;
       }
       const hasFlow = (word & FLOW) !== 0, svc = unitService[unit], adders = runtimes[svc].adders;
@@ -128,19 +118,22 @@ export class Follower {
     this.ri = ri;
     this.decoded = decoded;
     this.ownedPackets += owned;
-    return more;
   }
 
-  /** An op names a record after this reader batch: wait for the next batch (an error once the capture is read). */
-  private past(batch: PacketBatch | null, rec: number): void {
-    if (batch === null) throw new Error(`parallel flows: an op names record ${rec}, after the end of the capture this follower read`);
-  }
-
-  private decode(batch: PacketBatch, base: number, rec: number): void {
+  private decode(rec: number): void {
     if (rec === this.decoded) return;
-    const skip = decodeRecord(batch, rec - base, this.p);
-    if (skip !== Skip.None) throw new Error(`parallel flows: record ${rec} does not decode here as it did in the leader (skip ${skip})`);
+    const batch = this.cur;
+    if (batch === null || rec >= batch.count) this.badRecord(rec);
+    const skip = decodeRecord(batch!, rec, this.p);
+    if (skip !== Skip.None) this.badRecord(rec, skip);
     this.decoded = rec;
+  }
+
+  private badRecord(rec: number, skip?: Skip): never {
+    const n = this.cur?.count ?? 0;
+    throw new Error(skip === undefined
+      ? `parallel flows: an op names record ${rec} of a leader batch of ${n} records`
+      : `parallel flows: record ${rec} of leader batch ${this.started} does not decode here as it did in the leader (skip ${skip})`);
   }
 
   /** Init (a unit starts on this packet) or Other (a packet of the client's other traffic). */
@@ -166,8 +159,12 @@ export class Follower {
       this.rows++;
       this.rn = rn + 2; this.ri = ri + 4;
     } else if (op === Op.Batch) {
-      this.leaderBase = nums[rn & NM];
-      this.rn = rn + 1; this.ri = ri + 1;
+      const b = this.slot(this.columnSlots, ints[(ri + 1) & IM], 'columns');
+      b.buf = this.slot(this.byteSlots, ints[(ri + 2) & IM], 'bytes');
+      b.count = ints[(ri + 3) & IM];
+      this.cur = b;
+      this.decoded = -1;
+      this.ri = ri + 4;
       Atomics.store(this.ctl, startedBatches(this.k), ++this.started);
       this.release(this.ri, this.rn);
     } else if (op === Op.FlowEnded) {
@@ -202,12 +199,23 @@ export class Follower {
     return c;
   }
 
+  /** A batch slot by id (its message was sent before the op that names it). */
+  private slot<T>(slots: Map<number, T>, id: number, kind: string): T {
+    let v: T | undefined;
+    while ((v = slots.get(id)) === undefined) this.receive(`${kind} slot ${id}`);
+    return v;
+  }
+
   /** Takes the leader's next message, which must be there already (it is sent before the ops that need it). */
   private receive(what: string): void {
     const m = receiveMessageOnPort(this.port);
     if (m === undefined) throw new Error(`parallel flows: ${what} did not arrive before its op`);
     const msg = m.message as RelayMessage;
     for (const [k, c] of msg.chunks) this.chunks.set(k, c);
+    for (const m of msg.slots) {
+      if (m.kind === 'bytes') setSlot(this.byteSlots, m.id, m.replaces, new Uint8Array(m.memory));
+      else setSlot(this.columnSlots, m.id, m.replaces, slotBatch(m.memory));
+    }
     if (msg.labels.length) {
       this.labels = this.nextLabel < this.labels.length ? [...this.labels.slice(this.nextLabel), ...msg.labels] : msg.labels;
       this.nextLabel = 0;
@@ -237,4 +245,9 @@ export class Follower {
       this.waitMs += performance.now() - tw;
     }
   }
+}
+
+function setSlot<T>(slots: Map<number, T>, id: number, replaces: number, value: T): void {
+  if (replaces >= 0) slots.delete(replaces);
+  slots.set(id, value);
 }

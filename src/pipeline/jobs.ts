@@ -6,13 +6,12 @@
 import { basename } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import type { RefineryConfig } from '../config/config';
-import { CaptureError } from '../capture/errors';
 import { FeatureTable, transferables } from '../output/table';
 import { RowEncoder } from '../output/rowEncoder';
 import { Float64Column } from '../output/growable';
 import type { BinRow, RowSink, TextEncoding } from './rows';
 import type { Pipeline } from './pipeline';
-import { extractTable, readBatches, ExtractResult } from './extract';
+import { extractTable, ExtractResult } from './extract';
 import { RunStats } from './stats';
 import { followerFailed, Relay, RelayMemory } from './relay';
 import { Follower } from './follower';
@@ -150,9 +149,9 @@ export async function runLeadJob(job: Job, relay: Relay, onProgress?: (bytesRead
 }
 
 /**
- * A follower of a split capture, in a worker thread: reads the capture itself and runs the
- * leader's ops for its units. Capture errors are the leader's to report: at one, the
- * follower finishes the ops the leader sends for what was read before it.
+ * A follower of a split capture, in a worker thread: runs the leader's ops for its units, on
+ * the leader's batches in shared memory. Capture errors are the leader's to report: at one,
+ * the follower finishes the ops the leader sends for what was read before it.
  */
 export async function runFollowJob(job: FollowJob): Promise<{ reply: Record<string, unknown>; transfer: ArrayBuffer[] }> {
   const t0 = performance.now();
@@ -166,13 +165,7 @@ export async function runFollowJob(job: FollowJob): Promise<{ reply: Record<stri
     follower = new Follower({
       config: job.config, bins: resolveBins(job.bins, job.config), level: job.level, capture: basename(job.path), raw: job.raw, onlyClasses: job.onlyClasses, sink: rows,
     }, job.port, job.memory, job.k);
-    let base = 0;
-    try {
-      await readBatches(job.path, { name: job.path }, (b) => { follower!.batch(b, base); base += b.count; }, { issues: [], counts: {}, linkTypes: {} });
-    } catch (e) {
-      if (!(e instanceof CaptureError)) throw e;
-    }
-    follower.drain();
+    follower.runAll();
   } catch (e) {
     fail();
     throw e;

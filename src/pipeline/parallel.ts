@@ -30,8 +30,11 @@ export interface ParallelJob {
    * given to a one-thread run.
    */
   text?: TextRowSink;
-  /** Split runs: ring sizes of the leader's ops, in ints and nums (powers of two; tests use tiny ones). */
-  ring?: { ints: number; nums: number };
+  /**
+   * Split runs: ring sizes of the leader's ops, in ints and nums (powers of two), and how many
+   * batch slots of each kind it may fill ahead of the followers (at least 2). Tests use tiny ones.
+   */
+  ring?: { ints: number; nums: number; slots?: { columns: number; bytes: number } };
 }
 
 /** Rows as a worker sends them: a table, or encoded lines with their lengths. */
@@ -158,7 +161,7 @@ export async function extractSharded(path: string, job: ParallelJob): Promise<Pa
   const base: Job = { id: 0, path, config: job.config, bins: job.bins, level: job.level, raw: job.raw, onlyClasses: job.onlyClasses, encode: job.text?.textEncoding ?? undefined };
   const memory = relayMemory(n - 1, job.ring?.ints, job.ring?.nums);
   const channels = Array.from({ length: n - 1 }, () => new MessageChannel());
-  const relay = new Relay(channels.map((c) => c.port1), memory, leaderWeight(job.config, job.bins));
+  const relay = new Relay(channels.map((c) => c.port1), memory, leaderWeight(job.config, job.bins), job.ring?.slots);
   const requests = channels.map((c, i) => ({ ...base, type: 'follow', k: i + 1, port: c.port2, memory }));
   const remote = runOnWorkers<Part>(n - 1, job.modules, requests, 'own-done', (r, id) => { parts[id + 1] = r; },
     undefined, undefined, (id) => [channels[id].port2]);

@@ -149,7 +149,7 @@ export class Pipeline {
     if (this.finished) throw new Error('Pipeline: processBatch() after finish()');
     const p = this.p, st = this.stats, table = this.flows, skipped = st.skipped, relay = this.relay;
     const n = batch.count;
-    relay?.batchStart(st.records);
+    relay?.batchStart(batch);
     for (let i = 0; i < n; i++) {
       st.records++;
       this.cur = i;

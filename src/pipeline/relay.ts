@@ -3,9 +3,10 @@
  * data path once: decode, flow table, services, sessions, bin clocks, and the feature classes
  * of the units it owns. For a unit owned by a follower thread it writes what its classes must
  * do as a compact op: "init unit u with record r", "add record r to u", "emit u's bin b as row
- * seq", "release u". Followers (follower.ts) read the capture themselves, decode only the
- * records their ops name and run their classes: the data path is not repeated, so the split
- * costs a follower little more than its share of the feature work.
+ * seq", "release u". Each batch the leader reads is copied once into shared memory
+ * (sharedBatches.ts); followers (follower.ts) decode only the records their ops name and run
+ * their classes: neither the reading nor the data path is repeated, so the split costs a
+ * follower little more than its share of the feature work.
  *
  * Ops go through a ring of shared memory per follower (no message, no copy, no allocation
  * per batch); the leader publishes them after each batch. Row labels of new units (strings)
@@ -15,13 +16,16 @@
  * output is that of one thread, row for row.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { PacketBatch } from '../capture/batch';
+import { DEFAULT_BATCH_SIZE } from '../capture/reader';
 import type { UnitLabel } from './serviceRuntime';
+import { SharedBatches, SlotMessage } from './sharedBatches';
 
 export const enum Op { Batch = 1, Init = 2, Add = 3, Other = 4, Emit = 5, FlowEnded = 6, Release = 7 }
 
 /**
  * Op layouts in the int ring, first word `op | flags`:
- * Batch: [op] + num [index of the batch's first record in the capture];
+ * Batch: [op, columns slot, bytes slot, records] (the leader's next batch, in shared memory);
  * Init, Other: [op, unit, record in batch, flow, service]; Add: [op, unit, record in batch]
  * + flow when the FLOW flag is set (else flow = unit); Emit: [op, unit, bin index, flows]
  * + nums [bin start, row seq]; FlowEnded: [op, unit, flow]; Release: [op, unit].
@@ -45,8 +49,8 @@ export const ENDED = 1 << 30;
 /** Default ring sizes (powers of two): 4 MiB of ints and 1 MiB of nums per follower bound the backlog. */
 export const RING_INTS = 1 << 20, RING_NUMS = 1 << 17;
 
-/** What the leader sends beside the ops: labels of new units, chunks of shared rows (sharedRows.ts). */
-export interface RelayMessage { labels: UnitLabel[]; chunks: [number, SharedArrayBuffer][] }
+/** What the leader sends beside the ops: labels of new units, chunks of shared rows (sharedRows.ts), batch slots. */
+export interface RelayMessage { labels: UnitLabel[]; chunks: [number, SharedArrayBuffer][]; slots: SlotMessage[] }
 
 /** Tells the leader that follower `k` failed (its error goes back with its reply). */
 export function followerFailed(memory: RelayMemory, k: number): void {
@@ -68,6 +72,11 @@ export class FollowerFailed extends Error {
  * of error, in initial weights. (Tuned on the Requet merges with bench/parallel.)
  */
 const TARGET = 32, CUSHION = 0.06, TAIL = 0.3, GAIN = 0.01;
+/**
+ * Batch slots in shared memory: columns (~0.1 MB, one per batch) for twice the cushion, so the
+ * leader seldom waits for them; byte buffers (~1 MB, a read each, ~2-3 batches) as many.
+ */
+const COLUMN_SLOTS = 2 * TARGET, BYTE_SLOTS = TARGET + 8;
 /** A follower that frees no ring space for this long while the leader waits is taken for dead. */
 const STALL_MS = 60_000;
 
@@ -100,6 +109,7 @@ class Outbox {
   wi = 0; wn = 0; di = 0; dn = 0;
   labels: UnitLabel[] = [];
   chunks: [number, SharedArrayBuffer][] = [];
+  slots: SlotMessage[] = [];
   batches = 0;
   constructor(readonly k: number, readonly port: MessagePort, ring: RelayMemory['rings'][number]) {
     this.ints = new Int32Array(ring.ints);
@@ -129,9 +139,11 @@ export class Relay {
   waitMs = 0;
   /** Leader batches so far. */
   private batches = 0;
+  /** Where the leader's batches go for the followers (a plain file is read straight into it). */
+  readonly store: SharedBatches;
 
-  /** `ports[k-1]` reaches follower k (labels); `memory` is shared with the followers. */
-  constructor(ports: MessagePort[], memory: RelayMemory, initialWeight: number) {
+  /** `ports[k-1]` reaches follower k (labels); `memory` is shared with the followers; `slots`: see SharedBatches. */
+  constructor(ports: MessagePort[], memory: RelayMemory, initialWeight: number, slots = { columns: COLUMN_SLOTS, bytes: BYTE_SLOTS }) {
     this.count = ports.length + 1;
     this.ctl = new Int32Array(memory.control);
     this.out = ports.map((port, i) => new Outbox(i + 1, port, memory.rings[i]));
@@ -139,6 +151,8 @@ export class Relay {
     this.minWeight = -4 * initialWeight;
     this.maxWeight = initialWeight * 8;
     this.initialWeight = initialWeight;
+    this.store = new SharedBatches(slots.columns, slots.bytes, DEFAULT_BATCH_SIZE, (m) => { for (const o of this.out) o.slots.push(m); },
+      () => this.oldestStarted(), (ready) => this.waitFor(this.slowest(), ready));
   }
 
   /** A unit starts on record `i` of the batch (its first packet), with its row label. */
@@ -199,17 +213,33 @@ export class Relay {
     for (const o of this.out) o.chunks.push([index, chunk]);
   }
 
-  /** A leader batch starts at record `firstRecord` of the capture (packet ops name records relative to it). */
-  batchStart(firstRecord: number): void {
-    this.batches++;
+  /** The leader's next batch: copied for the followers (packet ops name its records by index). */
+  batchStart(batch: PacketBatch): void {
+    const n = ++this.batches;
+    const at = this.store.put(batch, n);
     for (const o of this.out) {
-      this.room(o.k, 1, 1);
-      o.ints[o.wi & o.im] = Op.Batch;
-      o.wi += 1;
-      o.nums[o.wn & o.nm] = firstRecord;
-      o.wn += 1;
+      this.room(o.k, 4, 0);
+      const w = o.wi, M = o.im;
+      o.ints[w & M] = Op.Batch; o.ints[(w + 1) & M] = at.columns; o.ints[(w + 2) & M] = at.bytes; o.ints[(w + 3) & M] = batch.count;
+      o.wi = w + 4;
       o.batches++;
     }
+  }
+
+  /** The fewest batches any follower has started. */
+  private oldestStarted(): number {
+    let m = Infinity;
+    for (const o of this.out) m = Math.min(m, Atomics.load(this.ctl, startedBatches(o.k)));
+    return m;
+  }
+
+  private slowest(): number {
+    let k = 1, m = Infinity;
+    for (const o of this.out) {
+      const s = Atomics.load(this.ctl, startedBatches(o.k));
+      if (s < m) { m = s; k = o.k; }
+    }
+    return k;
   }
 
   /**
@@ -254,27 +284,35 @@ export class Relay {
     const ctl = this.ctl;
     // Full as last seen: publish what is written (the follower may be waiting for it), then wait.
     this.publish(o);
-    let since = performance.now(), seen = o.di;
-    for (;;) {
+    this.waitFor(owner, () => {
       o.di = unwrap(Atomics.load(ctl, doneInts(o.k)), o.wi);
       o.dn = unwrap(Atomics.load(ctl, doneNums(o.k)), o.wn);
-      if (o.wi + ints - o.di <= o.ints.length && o.wn + nums - o.dn <= o.nums.length) return o;
+      return o.wi + ints - o.di <= o.ints.length && o.wn + nums - o.dn <= o.nums.length;
+    });
+    return o;
+  }
+
+  /** Waits until `ready()`, which follower `k`'s progress brings about (its ops are published). */
+  private waitFor(k: number, ready: () => boolean): void {
+    const ctl = this.ctl;
+    let since = performance.now(), seen = Atomics.load(ctl, doneInts(k));
+    while (!ready()) {
       if (Atomics.load(ctl, STATUS) === FAILED) throw new FollowerFailed();
-      const t0 = performance.now();
-      if (o.di !== seen) { seen = o.di; since = t0; }
+      const t0 = performance.now(), done = Atomics.load(ctl, doneInts(k));
+      if (done !== seen) { seen = done; since = t0; }
       // A thread that died without a word (killed, out of memory) must not hold the run forever.
-      if (t0 - since > STALL_MS) throw new Error(`parallel flows: follower ${o.k} made no progress for ${STALL_MS / 1000} s`);
-      Atomics.wait(ctl, doneInts(o.k), o.di | 0, 100);
+      if (t0 - since > STALL_MS) throw new Error(`parallel flows: follower ${k} made no progress for ${STALL_MS / 1000} s`);
+      Atomics.wait(ctl, doneInts(k), done, 100);
       this.waitMs += performance.now() - t0;
     }
   }
 
   private publish(o: Outbox): void {
     // Messages first: a follower that meets an op finds what it needs already sent.
-    if (o.labels.length || o.chunks.length) {
-      const m: RelayMessage = { labels: o.labels, chunks: o.chunks };
+    if (o.labels.length || o.chunks.length || o.slots.length) {
+      const m: RelayMessage = { labels: o.labels, chunks: o.chunks, slots: o.slots };
       o.port.postMessage(m);
-      o.labels = []; o.chunks = [];
+      o.labels = []; o.chunks = []; o.slots = [];
     }
     Atomics.store(this.ctl, pubInts(o.k), o.wi | 0);
     Atomics.add(this.ctl, signal(o.k), 1);

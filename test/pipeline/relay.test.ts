@@ -64,6 +64,29 @@ test('a gzip-compressed capture splits too (leader and follower read it as strea
   }
 });
 
+test('two batch slots of each kind: the leader reuses them as followers move on, plain and gzip captures', async (t) => {
+  const data = sharedData();
+  if (!data) { t.skip(SHARED_MISSING); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-relay-slots-'));
+  try {
+    const plain = join(data, 'requet', 'movement_Apr20_exp_135.pcap');
+    const gz = join(dir, 'movement.pcap.gz');
+    writeFileSync(gz, gzipSync(readFileSync(plain)));
+    const config = resolveConfig(ALL);
+    for (const capture of [plain, gz]) {
+      const one = await extractTable({ captures: capture, config, bins: [2, 10], level: 'flow', workers: 1 });
+      for (const workers of [2, 3]) {
+        const split = await extractSharded(capture, { config, bins: [2, 10], level: 'flow', raw: false, workers, modules: [], ring: { ints: 1 << 12, nums: 1 << 10, slots: { columns: 2, bytes: 2 } } });
+        const what = `${capture === gz ? 'gzip' : 'plain'}, ${workers} workers`;
+        assert.ok(split.timing!.packetsPerWorker.every((p) => p > 0), `${what}: every worker ran classes`);
+        assertSameTable(one.table, split.table, { ordered: true });
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /**
  * Writes and loads a module registering feature class `name` whose methods are `body` (plain
  * JavaScript; `isMainThread` is in scope). Every method it leaves out is a no-op.
