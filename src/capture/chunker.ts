@@ -131,7 +131,8 @@ export class ChunkDriver {
           this.wStart = this.parser.parse(this.work, this.wStart, this.wEnd, this.wBase, batch);
           this.pendingW = this.parser.pending;
           this.wArmed = this.pendingW === 0 && this.parser.error === null;
-          if (this.wStart === this.wEnd) { this.wBase += this.wEnd; this.wStart = this.wEnd = 0; }
+          // (Rewinding would overwrite records already delivered, which a buffer store keeps.)
+          if (this.wStart === this.wEnd && !this.opts.buffers) { this.wBase += this.wEnd; this.wStart = this.wEnd = 0; }
           if (this.deliver(batch)) return true;
           if (final) {
             this.parser.finish(this.work, this.wStart, this.wEnd, this.wBase);

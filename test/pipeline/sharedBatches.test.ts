@@ -54,43 +54,65 @@ function followerView() {
   };
 }
 
-test('a plain file read straight into shared slots: reads carry the cut record over, slots are reused only once followers moved on', () => {
+/**
+ * Reads `sizes` (see pcapOf) through a SharedBatches store with 3 + 3 slots, the way a leader
+ * does, with a follower that starts nothing until the leader waits for it and then checks every
+ * batch published so far from shared memory (so a slot overwritten too early shows).
+ */
+function readThroughStore(sizes: number[], chunkSize: number) {
   const dir = mkdtempSync(join(tmpdir(), 'refinery-slots-'));
   try {
-    // 1000 records of 1..3000 bytes (1.5 MB), read 16 KiB at a time into 512 KiB buffers: most
-    // reads end inside a record, and each buffer's cut record moves to the next.
-    const sizes = Array.from({ length: 1000 }, (_, i) => 1 + ((i * 389) % 3000));
     const path = join(dir, 'slots.pcap');
     writeFileSync(path, pcapOf(sizes));
     const f = followerView();
-    // A follower that starts nothing until the leader waits for it, then catches up at once.
-    let published = 0, started = 0, waits = 0;
+    const published: { at: { columns: number; bytes: number }; count: number; first: number }[] = [];
+    let started = 0, waits = 0, checked = 0;
+    const follow = () => {
+      for (; started < published.length; started++) {
+        const { at, count, first } = published[started];
+        const view = f.batch(at, count);
+        for (let k = 0; k < count; k++, checked++) checkRecord(view, k, first + k, sizes[first + k]);
+      }
+    };
     const store = new SharedBatches(3, 3, 16, (m) => f.send(m), () => started, (ready) => {
       waits++;
       assert.equal(ready(), false, 'waits only when every slot is in use');
-      started = published; // the follower catches up
+      follow();
       assert.equal(ready(), true, 'a follower that moved on frees a slot');
     });
     let next = 0;
     readCaptureSync(path, (b) => {
-      const at = store.put(b, ++published);
-      // The follower's view of this batch: the same records, from shared memory.
-      const view = f.batch(at, b.count);
-      for (let k = 0; k < b.count; k++, next++) {
-        checkRecord(b, k, next, sizes[next]);
-        checkRecord(view, k, next, sizes[next]);
-      }
-    }, { chunkSize: 16384 }, store);
+      published.push({ at: store.put(b, published.length + 1), count: b.count, first: next });
+      for (let k = 0; k < b.count; k++, next++) checkRecord(b, k, next, sizes[next]);
+    }, { chunkSize }, store);
+    follow();
     assert.equal(next, sizes.length, 'every record delivered once');
-    // 63 batches of up to 16 records and three buffers' worth of bytes, in 3 + at most 3 slots
-    // (a free slot is reused before a new one is added).
-    assert.equal(f.columns.size, 3, 'columns slots');
-    assert.ok(f.bytes.size >= 2 && f.bytes.size <= 3, `byte slots: ${f.bytes.size}`);
-    assert.ok(waits > 0, 'the reader waited for slots');
-    assert.deepEqual(f.messages.filter((m) => m.replaces >= 0), [], 'no slot was replaced');
+    assert.equal(checked, sizes.length, 'every record checked from shared memory');
+    return { f, waits, batches: published.length };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test('a plain file read straight into shared slots: reads carry the cut record over, slots are reused only once followers moved on', () => {
+  // 1000 records of 1..3000 bytes (1.5 MB), read 16 KiB at a time into 512 KiB buffers: most
+  // reads end inside a record, and each buffer's cut record moves to the next.
+  const sizes = Array.from({ length: 1000 }, (_, i) => 1 + ((i * 389) % 3000));
+  const { f, waits, batches } = readThroughStore(sizes, 16384);
+  assert.ok(batches >= 1000 / 16, `${batches} batches of at most 16 records`);
+  // Three buffers' worth of bytes, in 3 + at most 3 slots (a free slot is reused before a new one is added).
+  assert.equal(f.columns.size, 3, 'columns slots');
+  assert.ok(f.bytes.size >= 2 && f.bytes.size <= 3, `byte slots: ${f.bytes.size}`);
+  assert.ok(waits > 0, 'the reader waited for slots');
+  assert.deepEqual(f.messages.filter((m) => m.replaces >= 0), [], 'no slot was replaced');
+});
+
+test('shared slots: reads that end exactly where a record ends never rewind over delivered records', () => {
+  // File header + first record = 16 KiB, then 4 KiB records: every 16 KiB read ends on a record boundary.
+  const sizes = [16384 - 24 - 16, ...Array.from({ length: 400 }, () => 4096 - 16)];
+  const { f, waits } = readThroughStore(sizes, 16384);
+  assert.ok(waits > 0, 'the reader waited for slots');
+  assert.ok(f.bytes.size >= 2, 'several buffers');
 });
 
 test('batches from other readers are copied into slots; a batch larger than its slot gets a larger one under a new id', () => {
