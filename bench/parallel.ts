@@ -206,6 +206,7 @@ async function shardedFlows(rows: Record<string, string | number>[], profile: Re
     'idle ms': split ? split.waitMs.map((m) => fmt(m, 0)).join(' / ') : '',
     'packets with feature work': split ? split.packetsPerWorker.join(' / ') : '', 'rows': split ? split.rowsPerWorker.join(' / ') : '',
     'merge ms': split ? fmt(split.mergeMs, 0) : '',
+    'batch slots MB': split?.batchBytes !== undefined ? fmt(split.batchBytes / 1e6, 1) : '',
     'ceiling: alone / 2 copies ms': `${fmt(cap.aloneMs, 0)} / ${fmt(cap.pairMs, 0)}`,
   });
 }

@@ -145,7 +145,7 @@ export async function runLeadJob(job: Job, relay: Relay, onProgress?: (bytesRead
   const state = p?.stateBytes() ?? {}, ownedPackets = p?.ownedPackets ?? 0;
   // The leader's reply stays on this thread: its shared rows go as they are.
   const { rows: out, transfer } = shared ? { rows: { shared }, transfer: [] } : (rows as WorkerRows).reply();
-  return { reply: { type: 'own-done', id: 0, ...out, state, ownedPackets, waitMs: relay.waitMs, ...summary(r) }, transfer };
+  return { reply: { type: 'own-done', id: 0, ...out, state, ownedPackets, waitMs: relay.waitMs, batchBytes: relay.store.memoryBytes, ...summary(r) }, transfer };
 }
 
 /**

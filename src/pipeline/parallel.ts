@@ -68,6 +68,8 @@ export interface ParallelTiming {
   mergeMs: number;
   /** Feature state per class at the end, summed over the workers (the leader also holds the flow table). */
   stateBytes: Record<string, number>;
+  /** Split capture: shared memory holding the leader's batches for the followers at the end (bytes). */
+  batchBytes?: number;
 }
 
 type Exported<T> = T & WorkerRowsReply & { stats: RunStats; errors: { file: string; offset: number; reason: string; message: string }[]; issues: CaptureIssue[] };
@@ -156,7 +158,7 @@ export async function extractFilesParallel(paths: string[], job: ParallelJob): P
  */
 export async function extractSharded(path: string, job: ParallelJob): Promise<ParallelResult> {
   const n = job.workers;
-  type Part = Exported<{ state: Record<string, number>; ownedPackets: number; waitMs: number; shared?: SharedRows; rawRows?: SharedRows['rawRows'] }>;
+  type Part = Exported<{ state: Record<string, number>; ownedPackets: number; waitMs: number; batchBytes?: number; shared?: SharedRows; rawRows?: SharedRows['rawRows'] }>;
   const parts: Part[] = new Array(n);
   const base: Job = { id: 0, path, config: job.config, bins: job.bins, level: job.level, raw: job.raw, onlyClasses: job.onlyClasses, encode: job.text?.textEncoding ?? undefined };
   const memory = relayMemory(n - 1, job.ring?.ints, job.ring?.nums);
@@ -195,6 +197,7 @@ export async function extractSharded(path: string, job: ParallelJob): Promise<Pa
   const timing = {
     workerMs: parts.map((p) => p.stats.elapsedMs), rowsPerWorker: parts.map((p) => p.stats.rows),
     packetsPerWorker: parts.map((p) => p.ownedPackets), waitMs: parts.map((p) => p.waitMs), mergeMs: performance.now() - t0, stateBytes: state,
+    batchBytes: parts[0].batchBytes,
   };
   // The leader saw every packet: its counts are the run's, except rows (each worker's own).
   const stats = runStatsFrom(parts[0].stats);

@@ -79,6 +79,9 @@ test('two batch slots of each kind: the leader reuses them as followers move on,
         const split = await extractSharded(capture, { config, bins: [2, 10], level: 'flow', raw: false, workers, modules: [], ring: { ints: 1 << 12, nums: 1 << 10, slots: { columns: 2, bytes: 2 } } });
         const what = `${capture === gz ? 'gzip' : 'plain'}, ${workers} workers`;
         assert.ok(split.timing!.packetsPerWorker.every((p) => p > 0), `${what}: every worker ran classes`);
+        // Two slots of each kind (columns of 4096 records, buffers of ~1.3 MB) hold the 3.3 MB capture.
+        const held = split.timing!.batchBytes!;
+        assert.ok(held > 0 && held < 2 * 4096 * 26 + 2 * 1.4e6, `${what}: ${held} bytes of batch slots`);
         assertSameTable(one.table, split.table, { ordered: true });
       }
     }
