@@ -74,9 +74,10 @@ export class FollowerFailed extends Error {
 const TARGET = 32, CUSHION = 0.06, TAIL = 0.3, GAIN = 0.01;
 /**
  * Batch slots in shared memory: columns (~0.1 MB, one per batch) for twice the cushion, so the
- * leader seldom waits for them; byte buffers (~1 MB, a read each, ~2-3 batches) as many.
+ * leader seldom waits for them; byte buffers (~1.3 MB, reads of 1 MB, 2-3 batches each) for
+ * about as many batches. At most ~38 MB, whatever the capture's size.
  */
-const COLUMN_SLOTS = 2 * TARGET, BYTE_SLOTS = TARGET + 8;
+const COLUMN_SLOTS = 2 * TARGET, BYTE_SLOTS = 24;
 /** A follower that frees no ring space for this long while the leader waits is taken for dead. */
 const STALL_MS = 60_000;
 
