@@ -282,8 +282,27 @@ async function peakRss(src: string, gb: number) {
       'RSS before MB': fmt(before / 2 ** 20, 0), 'peak RSS MB': fmt(peak / 2 ** 20, 0), 'peak heap MB': fmt(peakHeap / 2 ** 20, 0),
       'RSS growth MB': fmt((peak - before) / 2 ** 20, 0), 'RSS samples': samples, 'peak RSS / file': fmt((100 * peak) / size, 1) + '%',
     }]);
+    printTable('(c\') The same capture through `refinery extract` to a CSV file (a fresh process each; peak RSS of the whole process, all threads)', [1, 2].map((w) => cliPeak(big, w)));
   } finally {
     try { unlinkSync(big); } catch { /* already gone */ }
+  }
+}
+
+/** `refinery extract` in a fresh process writing CSV: its wall time and peak RSS (getrusage, all threads). */
+function cliPeak(capture: string, workers: number): Record<string, string | number> {
+  const cli = join(__dirname, '..', 'src', 'cli', 'main.js');
+  const config = join(tmpdir(), `refinery-rss-${process.pid}.json`), out = join(tmpdir(), `refinery-rss-${process.pid}.csv`);
+  writeFileSync(config, JSON.stringify(VIDEO));
+  try {
+    const code = `require(${JSON.stringify(cli)}).main(${JSON.stringify(['extract', capture, '--config', config, '--bins', BINS.join(','), '--workers', String(workers), '--out', out, '--quiet'])})` +
+      '.then((c) => { process.exitCode = c; console.log(JSON.stringify({ maxRss: process.resourceUsage().maxRSS })); })';
+    const t0 = performance.now();
+    const stdout = execFileSync(process.execPath, ['-e', code], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const ms = performance.now() - t0;
+    const maxRss = JSON.parse(stdout.trim().split('\n').pop()!).maxRss as number;
+    return { workers, seconds: fmt(ms / 1000, 1), 'CSV MB': fmt(statSync(out).size / 2 ** 20, 0), 'peak RSS MB': fmt(maxRss / 1024, 0) };
+  } finally {
+    for (const f of [config, out]) try { unlinkSync(f); } catch { /* gone */ }
   }
 }
 

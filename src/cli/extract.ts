@@ -1,5 +1,5 @@
 import { extractTable, resolveConfig } from '../pipeline/extract';
-import { FileSink, formatOf } from '../output/formats';
+import { FileSink } from '../output/formats';
 import { HiveSink } from '../output/hive';
 import { applyShardOptions } from '../pipeline/shards';
 import { parse, parseBins, parseLevel, parseWorkers, UsageError } from './args';
@@ -42,7 +42,7 @@ export async function extractCommand(argv: string[]): Promise<number> {
   if (captures.length === 0) return 0; // more shards than files: this one has nothing to do
   const out = (values.out as string | undefined) ?? hive;
   // Rows stream to the file (or standard output) as bins close; with workers, they encode them.
-  const sink = hive ? new HiveSink(hive, level, { part }) : new FileSink(out ?? '-', level, { format: out ? formatOf(out) : 'csv', raw: !!values.raw });
+  const sink = hive ? new HiveSink(hive, level, { part }) : new FileSink(out ?? '-', level, { raw: !!values.raw });
   const progress = createProgress('extract');
   const result = await extractTable({
     captures, config, bins, level, raw: !!values.raw, sink, workers: parseWorkers(values.workers as string | undefined),
@@ -52,7 +52,7 @@ export async function extractCommand(argv: string[]): Promise<number> {
   progress.stop();
   if (!values.quiet) {
     process.stderr.write(summaryText(result.stats, result.errors, result.issues, result.parallel) + '\n');
-    if (out) process.stderr.write(`wrote ${result.stats.rows} rows to ${out}\n`);
+    if (out) process.stderr.write(`wrote ${result.stats.rows} rows to ${out === '-' ? 'standard output' : out}\n`);
   }
   return result.errors.length ? 2 : 0;
 }

@@ -7,7 +7,7 @@ import { profileCommand, profileHelp, profileSummary } from './profile';
 import { liveCommand, liveHelp } from './live';
 import { trainCommand, trainHelp, sweepCommand, sweepHelp, reportCommand, reportHelp, inferCommand, inferHelp, datasetCommand, datasetHelp } from './model';
 
-const USER_ERRORS = new Set(['ModelError', 'CsvError', 'RequetFormatError', 'NativeUnavailableError', 'LiveCaptureError', 'ConfigError', 'CaptureError']);
+const USER_ERRORS = new Set(['OutputFormatError', 'ModelError', 'CsvError', 'RequetFormatError', 'NativeUnavailableError', 'LiveCaptureError', 'ConfigError', 'CaptureError']);
 
 type Command = { run: (argv: string[]) => Promise<number>; help: string; summary: string };
 

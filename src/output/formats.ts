@@ -1,4 +1,4 @@
-import { createWriteStream, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import type { BinRow, TextRowSink, TextEncoding } from '../pipeline/rows';
 import { RowEncoder, csvField, jsonValue } from './rowEncoder';
 import { FeatureTable, FLOW_META, SESSION_META } from './table';
@@ -11,7 +11,12 @@ export function formatOf(path: string): OutputFormat {
   if (/\.csv$/i.test(path)) return 'csv';
   if (/\.jsonl?$/i.test(path) || /\.ndjson$/i.test(path)) return 'jsonl';
   if (/\.parquet$/i.test(path)) return 'parquet';
-  throw new Error(`cannot tell the output format of "${path}": use .csv, .jsonl or .parquet`);
+  throw new OutputFormatError(`cannot tell the output format of "${path}": use .csv, .jsonl or .parquet`);
+}
+
+/** An output path whose format is unknown (a user error: the CLI says it without a stack trace). */
+export class OutputFormatError extends Error {
+  constructor(message: string) { super(message); this.name = 'OutputFormatError'; }
 }
 
 
@@ -107,10 +112,16 @@ export const parseCsv = parseCsvObjects;
  * JSON lines stream (constant memory); Parquet is columnar, so its rows are kept and
  * written at `end()`. CSV and JSON lines are TextRowSinks: parallel runs encode the rows
  * in the workers and hand over the lines in order.
+ *
+ * Writes are synchronous: extraction runs on this thread without yielding, so a stream's
+ * asynchronous writes would only queue up in memory until the end (memory growing with the
+ * output). Standard output is synchronous on Linux for files and pipes.
  */
 export class FileSink implements TextRowSink {
   readonly format: OutputFormat;
-  private stream: NodeJS.WritableStream | null = null;
+  /** The file's descriptor (-1: standard output, or not open yet). */
+  private fd = -1;
+  private open = false;
   private encoder: RowEncoder | null = null;
   private table: FeatureTable | null = null;
   private pending = '';
@@ -119,7 +130,7 @@ export class FileSink implements TextRowSink {
 
   constructor(readonly path: string, readonly level: 'flow' | 'session', opts: { format?: OutputFormat; raw?: boolean } = {}) {
     this.format = opts.format ?? (path === '-' ? 'csv' : formatOf(path));
-    if (path === '-' && this.format === 'parquet') throw new Error('Parquet cannot stream to standard output: give a file');
+    if (path === '-' && this.format === 'parquet') throw new OutputFormatError('Parquet cannot stream to standard output: give a file');
     this.raw = !!opts.raw;
   }
 
@@ -136,7 +147,8 @@ export class FileSink implements TextRowSink {
       return;
     }
     this.encoder = new RowEncoder(this.textEncoding!, featureColumns);
-    this.stream = this.path === '-' ? process.stdout : createWriteStream(this.path);
+    if (this.path !== '-') this.fd = openSync(this.path, 'w');
+    this.open = true;
     this.write(this.encoder.header());
   }
 
@@ -149,29 +161,44 @@ export class FileSink implements TextRowSink {
   writeEncoded(lines: string | Uint8Array, rows: number): void {
     this.rows += rows;
     if (typeof lines === 'string') { this.write(lines); return; }
-    if (this.pending) { this.stream!.write(this.pending); this.pending = ''; }
+    this.flush();
     this.bytesWritten += lines.length;
-    this.stream!.write(lines);
+    this.out(lines);
   }
 
   async end(): Promise<void> {
     if (this.table) {
       const bytes = tableToParquet(this.table);
-      require('node:fs').writeFileSync(this.path, bytes);
+      writeFileSync(this.path, bytes);
       this.bytesWritten = bytes.length;
       return;
     }
-    if (!this.stream) this.begin([]);
-    if (this.pending) { this.stream!.write(this.pending); this.pending = ''; }
-    const stream = this.stream!;
-    // Standard output is flushed, not ended (the process may write more).
-    if (stream === process.stdout) await new Promise<void>((resolve) => { stream.write('', () => resolve()); });
-    else await new Promise<void>((resolve, reject) => { stream.on('error', reject); stream.end(resolve); });
+    if (!this.open) this.begin([]);
+    this.flush();
+    if (this.fd >= 0) {
+      closeSync(this.fd);
+      this.fd = -1;
+    } else {
+      // Standard output is flushed, not ended (the process may write more).
+      await new Promise<void>((resolve) => { process.stdout.write('', () => resolve()); });
+    }
   }
 
   private write(s: string): void {
     this.bytesWritten += Buffer.byteLength(s);
     this.pending += s;
-    if (this.pending.length > 1 << 16) { this.stream!.write(this.pending); this.pending = ''; }
+    if (this.pending.length > 1 << 16) this.flush();
+  }
+
+  private flush(): void {
+    if (!this.pending) return;
+    this.out(this.pending);
+    this.pending = '';
+  }
+
+  private out(data: string | Uint8Array): void {
+    if (this.fd < 0) { process.stdout.write(data); return; }
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    for (let at = 0; at < bytes.length;) at += writeSync(this.fd, bytes, at, bytes.length - at);
   }
 }

@@ -26,6 +26,8 @@ export interface FollowerOptions {
   raw: boolean;
   onlyClasses?: readonly string[];
   sink: RowSink;
+  /** Called as each leader batch starts (text output posts its lines then). */
+  onBatch?: () => void;
 }
 
 export class Follower {
@@ -167,6 +169,7 @@ export class Follower {
       this.ri = ri + 4;
       Atomics.store(this.ctl, startedBatches(this.k), ++this.started);
       this.release(this.ri, this.rn);
+      this.opts.onBatch?.();
     } else if (op === Op.FlowEnded) {
       const flow = ints[(ri + 2) & IM];
       for (const set of this.runtimes[this.unitService[unit]].sets) for (const cl of set) cl.flowEnded?.(flow);

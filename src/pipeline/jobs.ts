@@ -17,6 +17,7 @@ import { followerFailed, Relay, RelayMemory } from './relay';
 import { Follower } from './follower';
 import { resolveBins } from './serviceRuntime';
 import { SharedRows } from './sharedRows';
+import { FollowerLines, OrderedLines } from './orderedLines';
 import '../features';
 
 export interface Job {
@@ -35,15 +36,13 @@ function summary(r: ExtractResult) {
 }
 
 /**
- * Where a worker's rows go: a FeatureTable sent back as columns, or, when the caller's sink
- * writes text, lines encoded here (formatting numbers is much of an output's cost).
- * Rows of a split run also record their position in a one-thread run.
+ * Where a worker's rows go (parallel captures): a FeatureTable sent back as columns, or, when
+ * the caller's sink writes text, lines encoded here (formatting numbers is much of an output's cost).
  */
 class WorkerRows implements RowSink {
   private readonly table: FeatureTable | null;
   private encoder: RowEncoder | null = null;
   private featureColumns: readonly string[] = [];
-  private readonly seq = new Float64Column(1024);
   /** Encoded lines: UTF-8 chunks of about 64 KiB, each line's byte length, the lines of the open chunk. */
   private readonly chunks: Uint8Array[] = [];
   private bytes = 0;
@@ -51,7 +50,7 @@ class WorkerRows implements RowSink {
   private pending = '';
   private pendingLines: string[] = [];
 
-  constructor(level: 'flow' | 'session', raw: boolean, private readonly encode: TextEncoding | undefined, private readonly keepSeq: boolean) {
+  constructor(level: 'flow' | 'session', raw: boolean, private readonly encode: TextEncoding | undefined) {
     this.table = encode ? null : new FeatureTable(level, { raw });
   }
 
@@ -69,7 +68,6 @@ class WorkerRows implements RowSink {
       this.pendingLines.push(line);
       if (this.pending.length >= 1 << 16) this.flush();
     }
-    if (this.keepSeq) this.seq.push(r.seq!);
   }
 
   /** The open chunk to UTF-8 (lines are built by concatenation: bytes keep memory flat). */
@@ -86,11 +84,9 @@ class WorkerRows implements RowSink {
 
   /** The reply's rows and the buffers to transfer with it. */
   reply(): { rows: Record<string, unknown>; transfer: ArrayBuffer[] } {
-    const seq = this.seq.values();
-    const transfer: ArrayBuffer[] = this.keepSeq ? [seq.buffer as ArrayBuffer] : [];
     if (this.table) {
       const table = this.table.exportColumns({ share: true });
-      return { rows: { table, seq }, transfer: [...transferables(table), ...transfer] };
+      return { rows: { table }, transfer: transferables(table) };
     }
     this.flush();
     // One buffer of our own (Buffer's small-allocation pool must not be transferred).
@@ -99,15 +95,15 @@ class WorkerRows implements RowSink {
     for (const c of this.chunks) { bytes.set(c, at); at += c.length; }
     const lengths = this.lengths.values();
     return {
-      rows: { text: { featureColumns: this.featureColumns, bytes, lengths }, seq },
-      transfer: [bytes.buffer, lengths.buffer as ArrayBuffer, ...transfer],
+      rows: { text: { featureColumns: this.featureColumns, bytes, lengths } },
+      transfer: [bytes.buffer, lengths.buffer as ArrayBuffer],
     };
   }
 }
 
 /** A whole capture (parallel captures). */
 export async function runFileJob(job: FileJob): Promise<{ reply: Record<string, unknown>; transfer: ArrayBuffer[] }> {
-  const rows = new WorkerRows(job.level, job.raw, job.encode, false);
+  const rows = new WorkerRows(job.level, job.raw, job.encode);
   const r = await extractTable({ ...baseOf(job), sink: rows });
   const { rows: out, transfer } = rows.reply();
   return { reply: { type: 'file-done', id: job.id, ...out, ...summary(r) }, transfer };
@@ -115,18 +111,18 @@ export async function runFileJob(job: FileJob): Promise<{ reply: Record<string, 
 
 /**
  * The leader of a split capture (relay.ts), on the calling thread: the whole data path, and
- * the classes of the units it keeps; `onProgress` gets the bytes read (about every 100 ms).
+ * the classes of the units it keeps; rows go to shared chunks (tables) or, for text output,
+ * to `lines` (the caller finishes it once the followers are done). `onProgress` gets the
+ * bytes read (about every 100 ms).
  */
-export async function runLeadJob(job: Job, relay: Relay, onProgress?: (bytesRead: number, records: number) => void): Promise<{ reply: Record<string, unknown>; transfer: ArrayBuffer[] }> {
-  // Text output: each side encodes its lines; tables: rows written in place in shared chunks.
-  const shared = job.encode ? null : new SharedRows({ level: job.level, raw: job.raw, onChunk: (k, c) => relay.attachChunk(k, c) });
-  const rows = shared ?? new WorkerRows(job.level, job.raw, job.encode, true);
+export async function runLeadJob(job: Job, relay: Relay, onProgress?: (bytesRead: number, records: number) => void, lines?: OrderedLines): Promise<{ reply: Record<string, unknown> }> {
+  const shared = lines ? null : new SharedRows({ level: job.level, raw: job.raw, onChunk: (k, c) => relay.attachChunk(k, c) });
   let pipeline: Pipeline | null = null;
   let lastReport = 0;
   let r: ExtractResult;
   try {
     r = await extractTable({
-      ...baseOf(job), relay, sink: rows,
+      ...baseOf(job), relay, sink: lines ?? shared!,
       onPipeline: (p) => { pipeline = p; },
       onProgress: (p) => {
         // (A gzip file's bytes read count decompressed bytes: its progress is unknown.)
@@ -144,8 +140,7 @@ export async function runLeadJob(job: Job, relay: Relay, onProgress?: (bytesRead
   const p = pipeline as Pipeline | null;
   const state = p?.stateBytes() ?? {}, ownedPackets = p?.ownedPackets ?? 0;
   // The leader's reply stays on this thread: its shared rows go as they are.
-  const { rows: out, transfer } = shared ? { rows: { shared }, transfer: [] } : (rows as WorkerRows).reply();
-  return { reply: { type: 'own-done', id: 0, ...out, state, ownedPackets, waitMs: relay.waitMs, batchBytes: relay.store.memoryBytes, ...summary(r) }, transfer };
+  return { reply: { type: 'own-done', id: 0, shared, state, ownedPackets, waitMs: relay.waitMs, batchBytes: relay.store.memoryBytes, ...summary(r) } };
 }
 
 /**
@@ -159,13 +154,16 @@ export async function runFollowJob(job: FollowJob): Promise<{ reply: Record<stri
   const fail = () => followerFailed(job.memory, job.k);
   process.once('exit', fail);
   let follower: Follower | undefined;
+  // Tables: rows written in place in the leader's shared chunks; text: lines posted to the leader.
   const shared = job.encode ? null : new SharedRows({ level: job.level, raw: job.raw, chunk: (k) => follower!.chunk(k) });
-  const rows = shared ?? new WorkerRows(job.level, job.raw, job.encode, true);
+  const lines = job.encode ? new FollowerLines(job.encode, job.port) : null;
   try {
     follower = new Follower({
-      config: job.config, bins: resolveBins(job.bins, job.config), level: job.level, capture: basename(job.path), raw: job.raw, onlyClasses: job.onlyClasses, sink: rows,
+      config: job.config, bins: resolveBins(job.bins, job.config), level: job.level, capture: basename(job.path), raw: job.raw, onlyClasses: job.onlyClasses,
+      sink: shared ?? lines!, onBatch: lines ? () => lines.send() : undefined,
     }, job.port, job.memory, job.k);
     follower.runAll();
+    lines?.send();
   } catch (e) {
     fail();
     throw e;
@@ -176,8 +174,7 @@ export async function runFollowJob(job: FollowJob): Promise<{ reply: Record<stri
   const stats = new RunStats();
   stats.rows = follower.rows;
   stats.elapsedMs = performance.now() - t0;
-  const { rows: out, transfer } = shared ? { rows: { rawRows: shared.rawRows }, transfer: [] } : (rows as WorkerRows).reply();
-  return { reply: { type: 'own-done', id: job.id, ...out, waitMs: follower.waitMs, state: follower.stateBytes(), ownedPackets: follower.ownedPackets, stats, errors: [], issues: [] }, transfer };
+  return { reply: { type: 'own-done', id: job.id, rawRows: shared?.rawRows, waitMs: follower.waitMs, state: follower.stateBytes(), ownedPackets: follower.ownedPackets, stats, errors: [], issues: [] }, transfer: [] };
 }
 
 function baseOf(job: Job) {

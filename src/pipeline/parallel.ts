@@ -11,6 +11,7 @@ import { runLeadJob, Job } from './jobs';
 import { Relay, FollowerFailed, relayMemory } from './relay';
 import { resolveBins } from './serviceRuntime';
 import type { SharedRows } from './sharedRows';
+import { OrderedLines } from './orderedLines';
 
 /** What parallel runs need from the caller's options. */
 export interface ParallelJob {
@@ -41,7 +42,6 @@ export interface ParallelJob {
 interface WorkerRowsReply {
   table?: ExportedTable;
   text?: { featureColumns: string[]; bytes: Uint8Array; lengths: Float64Array };
-  seq: Float64Array;
 }
 
 export interface ParallelResult {
@@ -165,20 +165,26 @@ export async function extractSharded(path: string, job: ParallelJob): Promise<Pa
   const channels = Array.from({ length: n - 1 }, () => new MessageChannel());
   const relay = new Relay(channels.map((c) => c.port1), memory, leaderWeight(job.config, job.bins), job.ring?.slots);
   const requests = channels.map((c, i) => ({ ...base, type: 'follow', k: i + 1, port: c.port2, memory }));
+  // Text output streams in order as the threads make it (orderedLines.ts).
+  const lines = job.text ? new OrderedLines(job.text, job.text.textEncoding!, channels.map((c) => c.port1)) : undefined;
   const remote = runOnWorkers<Part>(n - 1, job.modules, requests, 'own-done', (r, id) => { parts[id + 1] = r; },
     undefined, undefined, (id) => [channels[id].port2]);
   remote.catch(() => { /* awaited below */ });
   try {
-    // The leader's run blocks this thread until done; the followers' replies wait in the queue meanwhile.
-    parts[0] = (await runLeadJob(base, relay, job.onBytes)).reply as unknown as Part;
-  } catch (e) {
-    // A follower's failure stopped the leader: report the follower's own error.
-    if (e instanceof FollowerFailed) await remote;
-    throw e;
+    try {
+      // The leader's run blocks this thread until done; the followers' replies wait in the queue meanwhile.
+      parts[0] = (await runLeadJob(base, relay, job.onBytes, lines)).reply as unknown as Part;
+    } catch (e) {
+      // A follower's failure stopped the leader: report the follower's own error.
+      if (e instanceof FollowerFailed) await remote;
+      throw e;
+    }
+    await remote;
+    // Every follower posted its last lines before its reply.
+    lines?.finish();
   } finally {
     for (const c of channels) c.port1.close();
   }
-  await remote;
   const state: Record<string, number> = {};
   let rows = 0;
   for (const p of parts) {
@@ -186,14 +192,8 @@ export async function extractSharded(path: string, job: ParallelJob): Promise<Pa
     for (const [k, v] of Object.entries(p.state)) state[k] = (state[k] ?? 0) + v;
   }
   const t0 = performance.now();
-  let table: FeatureTable;
-  if (job.text) {
-    writeLinesInOrder(job.text, parts.map((p) => p.text!), emissionOrder(parts.map((p) => p.seq), rows), rows);
-    table = new FeatureTable(job.level, { raw: job.raw });
-  } else {
-    // Every thread wrote its rows in place: the table is the shared chunks as they are.
-    table = parts[0].shared!.table(rows, parts.slice(1).map((p) => p.rawRows ?? []));
-  }
+  // Every thread wrote its rows in place (or its lines, already written): the table is the shared chunks as they are.
+  const table = job.text ? new FeatureTable(job.level, { raw: job.raw }) : parts[0].shared!.table(rows, parts.slice(1).map((p) => p.rawRows ?? []));
   const timing = {
     workerMs: parts.map((p) => p.stats.elapsedMs), rowsPerWorker: parts.map((p) => p.stats.rows),
     packetsPerWorker: parts.map((p) => p.ownedPackets), waitMs: parts.map((p) => p.waitMs), mergeMs: performance.now() - t0, stateBytes: state,
@@ -212,50 +212,6 @@ export async function extractSharded(path: string, job: ParallelJob): Promise<Pa
  */
 function leaderWeight(config: RefineryConfig, bins: number[] | undefined): number {
   return 0.06 * resolveBins(bins, config).length * Math.max(1, ...config.services.map((s) => s.collect.length));
-}
-
-/** Writes the workers' encoded lines to `sink` in one-thread order, in chunks of about 64 KiB. */
-function writeLinesInOrder(sink: TextRowSink, texts: NonNullable<WorkerRowsReply['text']>[], positions: Int32Array[], n: number): void {
-  const part = new Int32Array(n), start = new Float64Array(n), length = new Int32Array(n);
-  texts.forEach((t, p) => {
-    let at = 0;
-    for (let j = 0; j < t.lengths.length; j++) {
-      const q = positions[p][j];
-      part[q] = p; start[q] = at; length[q] = t.lengths[j];
-      at += t.lengths[j];
-    }
-  });
-  sink.begin?.(texts[0].featureColumns);
-  const CHUNK = 1 << 16;
-  let chunk = new Uint8Array(CHUNK), size = 0, rows = 0;
-  for (let q = 0; q < n; q++) {
-    const len = length[q];
-    if (size + len > chunk.length) {
-      if (rows) sink.writeEncoded(chunk.subarray(0, size), rows);
-      chunk = new Uint8Array(Math.max(CHUNK, len)); size = 0; rows = 0;
-    }
-    chunk.set(texts[part[q]].bytes.subarray(start[q], start[q] + len), size);
-    size += len; rows++;
-  }
-  if (rows) sink.writeEncoded(chunk.subarray(0, size), rows);
-}
-
-/** Each worker's rows' positions in a one-thread run; together they must cover 0..n-1 once. */
-function emissionOrder(seqs: Float64Array[], n: number): Int32Array[] {
-  const seen = new Uint8Array(n);
-  let total = 0;
-  const out = seqs.map((s) => {
-    total += s.length;
-    const pos = new Int32Array(s.length);
-    for (let i = 0; i < s.length; i++) {
-      const q = s[i];
-      if (!(q >= 0 && q < n) || seen[q]) throw new Error(`parallel flows: row position ${q} out of range or repeated (${n} rows)`);
-      seen[q] = 1; pos[i] = q;
-    }
-    return pos;
-  });
-  if (total !== n) throw new Error(`parallel flows: ${total} row positions for ${n} rows`);
-  return out;
 }
 
 /** Feeds the rows of a table to a sink, as a pipeline would have. */

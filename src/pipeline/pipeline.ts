@@ -480,7 +480,7 @@ export class Pipeline {
       if (this.relay === null) return;
       if (this.sink.rowMeta) {
         fillRow(this.row, rt, svc, this.bins[b], unit, binStart, this.unitLabel[unit]!, flows, seq);
-        this.sink.rowMeta(this.row);
+        this.sink.rowMeta(this.row, owner);
       }
       this.relay.emit(owner, unit, b, flows, binStart, seq);
       return;

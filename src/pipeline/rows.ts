@@ -33,10 +33,10 @@ export interface RowSink {
   begin?(featureColumns: readonly string[]): void;
   row(r: BinRow): void;
   /**
-   * Split runs only: a row whose numbers another thread writes (the leader of a split capture
-   * announces every row in order; sinks that keep rows in place take their strings here).
+   * Split runs only: a row that follower `owner` makes (the leader of a split capture announces
+   * every row in order; sinks that keep rows in place take their strings here).
    */
-  rowMeta?(r: BinRow): void;
+  rowMeta?(r: BinRow, owner: number): void;
   end?(): void | Promise<void>;
 }
 

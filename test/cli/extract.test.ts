@@ -41,3 +41,18 @@ test('refinery extract | head: a reader that closes the pipe early ends the run 
   assert.equal(code, 0, stderr);
   assert.doesNotMatch(stderr, /Error|at /);
 });
+
+test('refinery extract --out -: CSV on standard output; an unknown output extension is refused plainly', (t) => {
+  const data = sharedData();
+  if (!data) { t.skip(SHARED_MISSING); return; }
+  const capture = join(data, 'requet', 'baseline_Mar22_exp_46.pcap');
+  const dflt = spawnSync(process.execPath, [CLI, 'extract', capture, '--workers', '1', '--quiet'], { maxBuffer: 1 << 28 });
+  const dash = spawnSync(process.execPath, [CLI, 'extract', capture, '--workers', '1', '--out', '-'], { maxBuffer: 1 << 28 });
+  assert.equal(dash.status, 0, dash.stderr.toString());
+  assert.ok(dash.stdout.length > 1000 && dash.stdout.equals(dflt.stdout), '--out - writes what the default does');
+  assert.match(dash.stderr.toString(), /rows to standard output/);
+  const bad = spawnSync(process.execPath, [CLI, 'extract', capture, '--out', join(tmpdir(), 'rows.txt')]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr.toString(), /cannot tell the output format of ".*rows\.txt": use \.csv, \.jsonl or \.parquet/);
+  assert.doesNotMatch(bad.stderr.toString(), /\n\s+at /, 'no stack trace');
+});
