@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import type { BinRow, TextRowSink, TextEncoding } from '../pipeline/rows';
 import { RowEncoder, csvField, jsonValue } from './rowEncoder';
+import { ByteLines } from './byteLines';
 import { FeatureTable, FLOW_META, SESSION_META } from './table';
 import { parseCsvObjects } from './csv';
 
@@ -124,7 +125,7 @@ export class FileSink implements TextRowSink {
   private open = false;
   private encoder: RowEncoder | null = null;
   private table: FeatureTable | null = null;
-  private pending = '';
+  private readonly lines = new ByteLines();
   bytesWritten = 0;
   rows = 0;
 
@@ -149,20 +150,19 @@ export class FileSink implements TextRowSink {
     this.encoder = new RowEncoder(this.textEncoding!, featureColumns);
     if (this.path !== '-') this.fd = openSync(this.path, 'w');
     this.open = true;
-    this.write(this.encoder.header());
+    this.out(this.encoder.header());
   }
 
   row(r: BinRow): void {
     this.rows++;
     if (this.table) { this.table.row(r); return; }
-    this.write(this.encoder!.encode(r));
+    this.encoder!.encodeInto(r, this.lines);
+    if (this.lines.size >= 1 << 16) this.flush();
   }
 
   writeEncoded(lines: string | Uint8Array, rows: number): void {
     this.rows += rows;
-    if (typeof lines === 'string') { this.write(lines); return; }
     this.flush();
-    this.bytesWritten += lines.length;
     this.out(lines);
   }
 
@@ -184,21 +184,17 @@ export class FileSink implements TextRowSink {
     }
   }
 
-  private write(s: string): void {
-    this.bytesWritten += Buffer.byteLength(s);
-    this.pending += s;
-    if (this.pending.length > 1 << 16) this.flush();
-  }
-
   private flush(): void {
-    if (!this.pending) return;
-    this.out(this.pending);
-    this.pending = '';
+    if (this.lines.count === 0) return;
+    this.out(this.lines.view().lines);
+    this.lines.clear();
   }
 
   private out(data: string | Uint8Array): void {
-    if (this.fd < 0) { process.stdout.write(data); return; }
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    this.bytesWritten += bytes.length;
+    // (Standard output may keep the buffer until written: give it its own copy.)
+    if (this.fd < 0) { process.stdout.write(bytes === data ? Buffer.from(bytes) : bytes); return; }
     for (let at = 0; at < bytes.length;) at += writeSync(this.fd, bytes, at, bytes.length - at);
   }
 }

@@ -1,6 +1,7 @@
 import type { BinRow, TextEncoding } from '../pipeline/rows';
 import { FLOW_META, SESSION_META } from './table';
 import { csvQuote } from './csv';
+import type { ByteLines } from './byteLines';
 
 export function csvField(v: string | number): string {
   if (typeof v === 'number') return Number.isNaN(v) ? '' : String(v);
@@ -13,72 +14,74 @@ export function jsonValue(v: string | number): string {
 
 /**
  * Rows as CSV or JSON-lines text, one line per row, columns = the identifying ones then the
- * run's feature columns (NaN as an empty field / null). FileSink writes with it; workers of
- * a parallel run use the same encoder, so their lines equal the sink's own.
+ * run's feature columns (NaN as an empty field / null), written as UTF-8 into ByteLines.
+ * FileSink writes with it; workers of a parallel run use the same encoder, so their lines
+ * equal the sink's own.
  */
 export class RowEncoder {
   readonly columns: string[];
-  private readonly names: string[];
+  /** JSON: each column's `"name":` as UTF-8, column j at keyStart[j]..keyStart[j+1]. */
+  private readonly keys: Uint8Array;
+  private readonly keyStart: Int32Array;
   /** Per service column list: where each output column's value sits in the row's values (-1: none). */
   private readonly positions = new Map<readonly string[], Int32Array>();
+  private readonly kinds: Int8Array;
+  private readonly csv: boolean;
 
   constructor(readonly encoding: TextEncoding, featureColumns: readonly string[]) {
     this.columns = [...(encoding.level === 'flow' ? FLOW_META : SESSION_META), ...featureColumns];
-    this.names = this.columns.map((c) => JSON.stringify(c));
+    const keys = this.columns.map((c) => Buffer.from(JSON.stringify(c) + ':'));
+    this.keys = Buffer.concat(keys);
+    this.keyStart = new Int32Array(keys.length + 1);
+    keys.forEach((k, j) => { this.keyStart[j + 1] = this.keyStart[j] + k.length; });
     this.kinds = Int8Array.from(this.columns, (c) => (Object.hasOwn(META, c) ? (META as Record<string, number>)[c] : -1));
-    this.scratch = new Array<string | number>(this.columns.length);
+    this.csv = encoding.format === 'csv';
   }
-
-  private readonly kinds: Int8Array;
-  private readonly scratch: (string | number)[];
 
   /** The CSV header line ('' for JSON lines). */
   header(): string {
-    return this.encoding.format === 'csv' ? this.columns.map(csvField).join(',') + '\n' : '';
+    return this.csv ? this.columns.map(csvField).join(',') + '\n' : '';
   }
 
-  encode(r: BinRow): string {
-    const values = this.valuesOf(r);
-    if (this.encoding.format === 'csv') {
-      // One string built in place: no array per row (this runs once per row of every output).
-      let line = '';
-      for (let j = 0; j < values.length; j++) {
-        const v = values[j];
-        if (j > 0) line += ',';
-        if (typeof v === 'number') { if (v === v) line += v; } else line += csvQuote(v);
-      }
-      return line + '\n';
-    }
-    let line = '{';
-    for (let j = 0; j < values.length; j++) line += (j ? ',' : '') + this.names[j] + ':' + jsonValue(values[j]);
-    if (this.encoding.raw && r.raw) line += ',"raw":' + JSON.stringify(r.raw);
-    return line + '}\n';
-  }
-
-  private valuesOf(r: BinRow): (string | number)[] {
+  /** Appends the row's line to `out`. */
+  encodeInto(r: BinRow, out: ByteLines): void {
     let at = this.positions.get(r.columns);
     if (!at) {
       at = Int32Array.from(this.columns, (c) => r.columns.indexOf(c));
       this.positions.set(r.columns, at);
     }
-    const pos = at, kinds = this.kinds, out = this.scratch;
+    const kinds = this.kinds, values = r.values, csv = this.csv;
+    if (!csv) out.byte(123); // {
     for (let j = 0; j < kinds.length; j++) {
+      if (j > 0) out.byte(44); // ,
+      if (!csv) out.bytes(this.keys, this.keyStart[j], this.keyStart[j + 1]);
+      let v: number;
       switch (kinds[j]) {
-        case META.capture: out[j] = r.capture; break;
-        case META.service: out[j] = r.service; break;
-        case META.protocol: out[j] = r.protocol; break;
-        case META.local_ip: out[j] = r.localIp; break;
-        case META.local_port: out[j] = r.localPort; break;
-        case META.remote_ip: out[j] = r.remoteIp; break;
-        case META.remote_port: out[j] = r.remotePort; break;
-        case META.categorized_by: out[j] = r.categorizedBy; break;
-        case META.flows: out[j] = r.flows; break;
-        case META.bin_size: out[j] = r.binSize; break;
-        case META.bin_start: out[j] = r.binStart; break;
-        default: out[j] = pos[j] >= 0 ? r.values[pos[j]] : NaN;
+        case META.capture: this.text(out, r.capture); continue;
+        case META.service: this.text(out, r.service); continue;
+        case META.protocol: this.text(out, r.protocol); continue;
+        case META.local_ip: this.text(out, r.localIp); continue;
+        case META.remote_ip: this.text(out, r.remoteIp); continue;
+        case META.categorized_by: this.text(out, r.categorizedBy); continue;
+        case META.local_port: v = r.localPort; break;
+        case META.remote_port: v = r.remotePort; break;
+        case META.flows: v = r.flows; break;
+        case META.bin_size: v = r.binSize; break;
+        case META.bin_start: v = r.binStart; break;
+        default: v = at[j] >= 0 ? values[at[j]] : NaN;
       }
+      // CSV: NaN is an empty field; JSON: non-finite numbers are null.
+      if (csv) { if (v === v) out.number(v); } else if (Number.isFinite(v)) out.number(v); else out.string('null');
     }
-    return out;
+    if (!csv) {
+      if (this.encoding.raw && r.raw) { out.string(',"raw":'); out.string(JSON.stringify(r.raw)); }
+      out.byte(125); // }
+    }
+    out.endLine();
+  }
+
+  private text(out: ByteLines, s: string): void {
+    out.string(this.csv ? csvQuote(s) : JSON.stringify(s));
   }
 }
 

@@ -8,7 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { RefineryConfig } from '../config/config';
 import { FeatureTable, transferables } from '../output/table';
 import { RowEncoder } from '../output/rowEncoder';
-import { Float64Column } from '../output/growable';
+import { ByteLines } from '../output/byteLines';
 import type { BinRow, RowSink, TextEncoding } from './rows';
 import type { Pipeline } from './pipeline';
 import { extractTable, ExtractResult } from './extract';
@@ -43,12 +43,7 @@ class WorkerRows implements RowSink {
   private readonly table: FeatureTable | null;
   private encoder: RowEncoder | null = null;
   private featureColumns: readonly string[] = [];
-  /** Encoded lines: UTF-8 chunks of about 64 KiB, each line's byte length, the lines of the open chunk. */
-  private readonly chunks: Uint8Array[] = [];
-  private bytes = 0;
-  private readonly lengths = new Float64Column(1024);
-  private pending = '';
-  private pendingLines: string[] = [];
+  private readonly lines = new ByteLines();
 
   constructor(level: 'flow' | 'session', raw: boolean, private readonly encode: TextEncoding | undefined) {
     this.table = encode ? null : new FeatureTable(level, { raw });
@@ -62,24 +57,7 @@ class WorkerRows implements RowSink {
 
   row(r: BinRow): void {
     if (this.table) this.table.row(r);
-    else {
-      const line = this.encoder!.encode(r);
-      this.pending += line;
-      this.pendingLines.push(line);
-      if (this.pending.length >= 1 << 16) this.flush();
-    }
-  }
-
-  /** The open chunk to UTF-8 (lines are built by concatenation: bytes keep memory flat). */
-  private flush(): void {
-    if (this.pendingLines.length === 0) return;
-    const chunk = Buffer.from(this.pending, 'utf8');
-    const ascii = chunk.length === this.pending.length;
-    for (const l of this.pendingLines) this.lengths.push(ascii ? l.length : Buffer.byteLength(l, 'utf8'));
-    this.chunks.push(chunk);
-    this.bytes += chunk.length;
-    this.pending = '';
-    this.pendingLines = [];
+    else this.encoder!.encodeInto(r, this.lines);
   }
 
   /** The reply's rows and the buffers to transfer with it. */
@@ -88,15 +66,10 @@ class WorkerRows implements RowSink {
       const table = this.table.exportColumns({ share: true });
       return { rows: { table }, transfer: transferables(table) };
     }
-    this.flush();
-    // One buffer of our own (Buffer's small-allocation pool must not be transferred).
-    const bytes = new Uint8Array(this.bytes);
-    let at = 0;
-    for (const c of this.chunks) { bytes.set(c, at); at += c.length; }
-    const lengths = this.lengths.values();
+    const { lines: bytes, lengths } = this.lines.take();
     return {
       rows: { text: { featureColumns: this.featureColumns, bytes, lengths } },
-      transfer: [bytes.buffer, lengths.buffer as ArrayBuffer],
+      transfer: [bytes.buffer as ArrayBuffer, lengths.buffer as ArrayBuffer],
     };
   }
 }

@@ -7,53 +7,19 @@
  */
 import { receiveMessageOnPort, MessagePort } from 'node:worker_threads';
 import { RowEncoder } from '../output/rowEncoder';
+import { ByteLines } from '../output/byteLines';
 import type { BinRow, RowSink, TextEncoding, TextRowSink } from './rows';
 
 /** A follower's lines: UTF-8 bytes and each line's byte length, in its rows' order. */
 export interface LinesMessage { lines: Uint8Array; lengths: Int32Array }
 
-const CHUNK_CHARS = 1 << 16;
-const utf8 = new TextEncoder();
-
-/** Encoded lines gathered as text and handed out as UTF-8 chunks (few large strings: little garbage). */
-class LineBuffer {
-  private pending = '';
-  private lengths: number[] = [];
-
-  get size(): number {
-    return this.pending.length;
-  }
-
-  add(line: string): void {
-    this.pending += line;
-    this.lengths.push(line.length);
-  }
-
-  /** The lines so far as one chunk (null when there are none). */
-  take(): LinesMessage | null {
-    if (this.lengths.length === 0) return null;
-    const lines = utf8.encode(this.pending);
-    const lengths = Int32Array.from(this.lengths);
-    // Non-ASCII text: byte lengths differ from string lengths.
-    if (lines.length !== this.pending.length) {
-      let at = 0;
-      for (let i = 0; i < lengths.length; i++) {
-        const chars = lengths[i];
-        lengths[i] = Buffer.byteLength(this.pending.slice(at, at + chars), 'utf8');
-        at += chars;
-      }
-    }
-    this.pending = '';
-    this.lengths = [];
-    return { lines, lengths };
-  }
-}
+const CHUNK_BYTES = 1 << 16;
 
 /** Follower side: encodes its rows and posts the lines to the leader. */
 export class FollowerLines implements RowSink {
   rows = 0;
   private encoder: RowEncoder | null = null;
-  private readonly buffer = new LineBuffer();
+  private readonly lines = new ByteLines();
 
   constructor(private readonly encoding: TextEncoding, private readonly port: MessagePort) {}
 
@@ -62,15 +28,16 @@ export class FollowerLines implements RowSink {
   }
 
   row(r: BinRow): void {
-    this.buffer.add(this.encoder!.encode(r));
+    this.encoder!.encodeInto(r, this.lines);
     this.rows++;
-    if (this.buffer.size >= CHUNK_CHARS) this.send();
+    if (this.lines.size >= CHUNK_BYTES) this.send();
   }
 
   /** Posts what is encoded (the leader may be holding later rows until it gets these). */
   send(): void {
-    const m = this.buffer.take();
-    if (m) this.port.postMessage(m, [m.lines.buffer as ArrayBuffer, m.lengths.buffer as ArrayBuffer]);
+    if (this.lines.count === 0) return;
+    const m: LinesMessage = this.lines.take();
+    this.port.postMessage(m, [m.lines.buffer as ArrayBuffer, m.lengths.buffer as ArrayBuffer]);
   }
 }
 
@@ -84,7 +51,7 @@ export class OrderedLines implements RowSink {
   private head = 0;
   /** Per thread, the chunks of lines received (the leader's: made) and not all written. */
   private readonly inbox: Received[][];
-  private readonly own = new LineBuffer();
+  private readonly own = new ByteLines();
   private calls = 0;
 
   /** `ports[k-1]` is the leader's end of follower k's channel. */
@@ -98,9 +65,9 @@ export class OrderedLines implements RowSink {
   }
 
   row(r: BinRow): void {
-    this.own.add(this.encoder!.encode(r));
+    this.encoder!.encodeInto(r, this.own);
     this.queue.push(0);
-    if (this.own.size >= CHUNK_CHARS) this.keepOwn();
+    if (this.own.size >= CHUNK_BYTES) this.keepOwn();
     if ((++this.calls & 63) === 0) this.pump();
   }
 
@@ -147,7 +114,6 @@ export class OrderedLines implements RowSink {
 
   /** The leader's lines so far become a chunk of its inbox. */
   private keepOwn(): void {
-    const m = this.own.take();
-    if (m) this.inbox[0].push({ ...m, next: 0, at: 0 });
+    if (this.own.count > 0) this.inbox[0].push({ ...this.own.take(), next: 0, at: 0 });
   }
 }

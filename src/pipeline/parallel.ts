@@ -41,7 +41,7 @@ export interface ParallelJob {
 /** Rows as a worker sends them: a table, or encoded lines with their lengths. */
 interface WorkerRowsReply {
   table?: ExportedTable;
-  text?: { featureColumns: string[]; bytes: Uint8Array; lengths: Float64Array };
+  text?: { featureColumns: string[]; bytes: Uint8Array; lengths: Int32Array };
 }
 
 export interface ParallelResult {
