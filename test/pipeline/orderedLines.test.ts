@@ -27,16 +27,22 @@ function collector() {
   return c satisfies TextRowSink;
 }
 
+/** A leader and `n` followers joined by message channels, begun with the one column X. */
+function split(n: number) {
+  const channels = Array.from({ length: n }, () => new MessageChannel());
+  const out = collector();
+  const leader = new OrderedLines(out, CSV, channels.map((c) => c.port1));
+  const followers = channels.map((c) => new FollowerLines(CSV, c.port2));
+  leader.begin(['X']);
+  for (const f of followers) f.begin(['X']);
+  return { out, leader, followers, close: () => { for (const c of channels) { c.port1.close(); c.port2.close(); } } };
+}
+
 /** The feature values of the CSV lines written, in order. */
 const valuesOf = (text: string) => text.split('\n').filter(Boolean).map((l) => Number(l.split(',').pop()));
 
 test('a split run\'s lines come out in emission order as soon as the rows before them are there', () => {
-  const ch = [new MessageChannel(), new MessageChannel()];
-  const out = collector();
-  const leader = new OrderedLines(out, CSV, ch.map((c) => c.port1));
-  const followers = ch.map((c) => new FollowerLines(CSV, c.port2));
-  leader.begin(['X']);
-  for (const f of followers) f.begin(['X']);
+  const { out, leader, followers, close } = split(2);
   assert.deepEqual(out.begun, ['X'], 'the sink begins with the run\'s columns');
   // Rows 0..299: row i belongs to thread i % 3 (0: the leader); the followers make theirs as
   // the leader announces them, and post them once per "batch" of 30 rows.
@@ -55,16 +61,11 @@ test('a split run\'s lines come out in emission order as soon as the rows before
   assert.equal(out.rows, 300);
   // Consecutive rows of one thread go in one write, the lines of other threads in between split them.
   assert.ok(out.writes <= 300, `${out.writes} writes`);
-  for (const c of ch) { c.port1.close(); c.port2.close(); }
+  close();
 });
 
 test('a follower\'s rows that have not arrived hold back only the rows after them', () => {
-  const ch = new MessageChannel();
-  const out = collector();
-  const leader = new OrderedLines(out, CSV, [ch.port1]);
-  const follower = new FollowerLines(CSV, ch.port2);
-  leader.begin(['X']);
-  follower.begin(['X']);
+  const { out, leader, followers: [follower], close } = split(1);
   leader.row(rowOf(0));
   leader.rowMeta(rowOf(NaN), 1);
   follower.row(rowOf(1));
@@ -75,16 +76,11 @@ test('a follower\'s rows that have not arrived hold back only the rows after the
   leader.pump();
   assert.deepEqual(valuesOf(out.text), Array.from({ length: 200 }, (_, k) => k));
   leader.finish();
-  ch.port1.close(); ch.port2.close();
+  close();
 });
 
 test('non-ASCII strings: byte lengths of the lines are right', () => {
-  const ch = new MessageChannel();
-  const out = collector();
-  const leader = new OrderedLines(out, CSV, [ch.port1]);
-  const follower = new FollowerLines(CSV, ch.port2);
-  leader.begin(['X']);
-  follower.begin(['X']);
+  const { out, leader, followers: [follower], close } = split(1);
   for (let i = 0; i < 10; i++) {
     if (i % 2) { leader.rowMeta(rowOf(NaN), 1); follower.row(rowOf(i, `höst-${i}-é`)); } else leader.row(rowOf(i, `hôte-${i}`));
   }
@@ -92,25 +88,17 @@ test('non-ASCII strings: byte lengths of the lines are right', () => {
   leader.finish();
   const lines = out.text.split('\n').filter(Boolean);
   assert.deepEqual(lines.map((l) => l.split(',')[2]), Array.from({ length: 10 }, (_, i) => (i % 2 ? `höst-${i}-é` : `hôte-${i}`)));
-  ch.port1.close(); ch.port2.close();
+  close();
 });
 
 test('rows a follower never sent, or lines it sent for no row, fail the run', () => {
-  const ch = new MessageChannel();
-  const leader = new OrderedLines(collector(), CSV, [ch.port1]);
-  const follower = new FollowerLines(CSV, ch.port2);
-  leader.begin(['X']);
-  follower.begin(['X']);
-  leader.rowMeta(rowOf(NaN), 1);
-  assert.throws(() => leader.finish(), /1 rows never arrived from follower 1/);
-
-  const ch2 = new MessageChannel();
-  const leader2 = new OrderedLines(collector(), CSV, [ch2.port1]);
-  const follower2 = new FollowerLines(CSV, ch2.port2);
-  leader2.begin(['X']);
-  follower2.begin(['X']);
-  follower2.row(rowOf(1));
-  follower2.send();
-  assert.throws(() => leader2.finish(), /follower 1 sent lines for rows the leader did not give it/);
-  for (const c of [ch, ch2]) { c.port1.close(); c.port2.close(); }
+  const a = split(1);
+  a.leader.rowMeta(rowOf(NaN), 1);
+  assert.throws(() => a.leader.finish(), /1 rows never arrived from follower 1/);
+  a.close();
+  const b = split(1);
+  b.followers[0].row(rowOf(1));
+  b.followers[0].send();
+  assert.throws(() => b.leader.finish(), /follower 1 sent lines for rows the leader did not give it/);
+  b.close();
 });
