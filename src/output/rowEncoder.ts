@@ -27,6 +27,10 @@ export class RowEncoder {
   private readonly positions = new Map<readonly string[], Int32Array>();
   private readonly kinds: Int8Array;
   private readonly csv: boolean;
+  /** Identifying columns come first; then the features, the hot part of a line (~120 numbers). */
+  private readonly metaCount: number;
+  /** Bytes the features of one line can take at most (a number prints in at most 25). */
+  private readonly featureBytes: number;
 
   constructor(readonly encoding: TextEncoding, featureColumns: readonly string[]) {
     this.columns = [...(encoding.level === 'flow' ? FLOW_META : SESSION_META), ...featureColumns];
@@ -36,6 +40,8 @@ export class RowEncoder {
     keys.forEach((k, j) => { this.keyStart[j + 1] = this.keyStart[j] + k.length; });
     this.kinds = Int8Array.from(this.columns, (c) => (Object.hasOwn(META, c) ? (META as Record<string, number>)[c] : -1));
     this.csv = encoding.format === 'csv';
+    this.metaCount = (encoding.level === 'flow' ? FLOW_META : SESSION_META).length;
+    this.featureBytes = (this.columns.length - this.metaCount) * 26 + (this.csv ? 0 : this.keys.length);
   }
 
   /** The CSV header line ('' for JSON lines). */
@@ -50,9 +56,9 @@ export class RowEncoder {
       at = Int32Array.from(this.columns, (c) => r.columns.indexOf(c));
       this.positions.set(r.columns, at);
     }
-    const kinds = this.kinds, values = r.values, csv = this.csv;
+    const kinds = this.kinds, values = r.values, csv = this.csv, m = this.metaCount, n = kinds.length;
     if (!csv) out.byte(123); // {
-    for (let j = 0; j < kinds.length; j++) {
+    for (let j = 0; j < m; j++) {
       if (j > 0) out.byte(44); // ,
       if (!csv) out.bytes(this.keys, this.keyStart[j], this.keyStart[j + 1]);
       let v: number;
@@ -67,12 +73,27 @@ export class RowEncoder {
         case META.remote_port: v = r.remotePort; break;
         case META.flows: v = r.flows; break;
         case META.bin_size: v = r.binSize; break;
-        case META.bin_start: v = r.binStart; break;
-        default: v = at[j] >= 0 ? values[at[j]] : NaN;
+        default: v = r.binStart;
       }
-      // CSV: NaN is an empty field; JSON: non-finite numbers are null.
-      if (csv) { if (v === v) out.number(v); } else if (Number.isFinite(v)) out.number(v); else out.string('null');
+      out.number(v);
     }
+    // The features, with the buffer in locals (room made once for the line).
+    out.room(this.featureBytes + 64);
+    const b = out.buf, keys = this.keys, keyStart = this.keyStart;
+    let p = out.pos;
+    for (let j = m; j < n; j++) {
+      b[p++] = 44; // ,
+      if (!csv) for (let i = keyStart[j], e = keyStart[j + 1]; i < e; i++) b[p++] = keys[i];
+      const k = at[j], v = k >= 0 ? values[k] : NaN;
+      // CSV: NaN is an empty field; JSON: non-finite numbers are null.
+      if (v - v !== 0) {
+        if (!csv) { b[p++] = 110; b[p++] = 117; b[p++] = 108; b[p++] = 108; }
+        else if (v === v) p = putAscii(b, p, '' + v); // +-Infinity
+        continue;
+      }
+      p = v === (v | 0) ? putInt(b, p, v) : putAscii(b, p, '' + v);
+    }
+    out.pos = p;
     if (!csv) {
       if (this.encoding.raw && r.raw) { out.string(',"raw":'); out.string(JSON.stringify(r.raw)); }
       out.byte(125); // }
@@ -83,6 +104,27 @@ export class RowEncoder {
   private text(out: ByteLines, s: string): void {
     out.string(this.csv ? csvQuote(s) : JSON.stringify(s));
   }
+}
+
+const DIGITS = new Uint8Array(10);
+
+/** A 32-bit integer's digits at `p`; the new end. */
+function putInt(b: Uint8Array, p: number, v: number): number {
+  if (v < 0) {
+    if (v === -2147483648) return putAscii(b, p, '-2147483648');
+    b[p++] = 45;
+    v = -v;
+  }
+  let n = 0;
+  do { const q = (v / 10) | 0; DIGITS[n++] = 48 + v - q * 10; v = q; } while (v > 0);
+  while (n > 0) b[p++] = DIGITS[--n];
+  return p;
+}
+
+/** An ASCII string (a number as JavaScript prints it) at `p`; the new end. */
+function putAscii(b: Uint8Array, p: number, s: string): number {
+  for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
+  return p;
 }
 
 /** Identifying columns, by a small number (feature columns are -1). */
