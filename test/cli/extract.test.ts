@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedData, SHARED_MISSING } from '../helpers';
@@ -55,4 +55,10 @@ test('refinery extract --out -: CSV on standard output; an unknown output extens
   assert.equal(bad.status, 2);
   assert.match(bad.stderr.toString(), /cannot tell the output format of ".*rows\.txt": use \.csv, \.jsonl or \.parquet/);
   assert.doesNotMatch(bad.stderr.toString(), /\n\s+at /, 'no stack trace');
+});
+
+test('the built CLI entry is an executable script (npx refinery runs the bin as a program)', () => {
+  const { mode } = statSync(CLI);
+  assert.ok((mode & 0o111) !== 0, `mode ${mode.toString(8)}`);
+  assert.match(readFileSync(CLI, 'utf8').split('\n')[0], /^#!\/usr\/bin\/env node/);
 });
