@@ -3,8 +3,8 @@
  * data path once: decode, flow table, services, sessions, bin clocks, and the feature classes
  * of the units it owns. For a unit owned by a follower thread it writes what its classes must
  * do as a compact op: "init unit u with record r", "add record r to u", "emit u's bin b as row
- * seq", "release u". Each batch the leader reads is copied once into shared memory
- * (sharedBatches.ts); followers (follower.ts) decode only the records their ops name and run
+ * seq", "release u". Each batch the leader reads lies in shared memory (a plain file is read
+ * straight into it, other sources are copied in: sharedBatches.ts); followers (follower.ts) decode only the records their ops name and run
  * their classes: neither the reading nor the data path is repeated, so the split costs a
  * follower little more than its share of the feature work.
  *
@@ -214,7 +214,7 @@ export class Relay {
     for (const o of this.out) o.chunks.push([index, chunk]);
   }
 
-  /** The leader's next batch: copied for the followers (packet ops name its records by index). */
+  /** The leader's next batch, put in shared memory for the followers (packet ops name its records by index). */
   batchStart(batch: PacketBatch): void {
     const n = ++this.batches;
     const at = this.store.put(batch, n);
