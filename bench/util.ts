@@ -18,8 +18,10 @@ export function printTable(title: string, rows: Record<string, string | number>[
   console.log(`\n## ${title}`);
   if (!rows.length) return;
   const cols = Object.keys(rows[0]);
-  const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  // A row without some column leaves its cell blank.
+  const cell = (r: Record<string, string | number>, c: string) => String(r[c] ?? '');
+  const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r, c).length)));
   console.log(cols.map((c, i) => c.padEnd(w[i])).join('  '));
   console.log(w.map((x) => '-'.repeat(x)).join('  '));
-  for (const r of rows) console.log(cols.map((c, i) => String(r[c]).padEnd(w[i])).join('  '));
+  for (const r of rows) console.log(cols.map((c, i) => cell(r, c).padEnd(w[i])).join('  '));
 }
