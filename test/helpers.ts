@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { createBatch, PacketBatch } from '../src/capture/batch';
@@ -48,4 +49,14 @@ export function assertSameTable(a: FeatureTable, b: FeatureTable, opts: { ordere
       if (!(x[i] === y[i] || (Number.isNaN(x[i]) && Number.isNaN(y[i])))) assert.fail(`column ${c}, row ${i}: ${x[i]} vs ${y[i]}`);
     }
   }
+}
+
+const made: string[] = [];
+
+/** A fresh temporary folder, removed when the test file's process ends (each test file runs in its own). */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (made.length === 0) process.on('exit', () => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
+  made.push(dir);
+  return dir;
 }

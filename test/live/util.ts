@@ -1,9 +1,9 @@
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { createSocket, Socket } from 'node:dgram';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { nativeAvailable } from '../../src/capture/live';
+import { tempDir } from '../helpers';
 
 /** Why live tests cannot run here (not root, addon missing), or null. */
 export function liveSkipReason(): string | null {
@@ -28,7 +28,7 @@ export async function waitUntil(cond: () => boolean, what: string, timeoutMs = 1
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function tmp(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `refinery-${prefix}-`));
+  return tempDir(`refinery-${prefix}-`);
 }
 
 /** Repository root (dist/test/live -> ../../..). */

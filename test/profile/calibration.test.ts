@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers';
 import { PcapWriter } from '../../src/capture/pcapWriter';
 import { udp4Frame } from '../../src/datasets/packets';
 import { Packet } from '../../src/decode/packet';
@@ -31,7 +31,7 @@ function capture(): string {
       w.write(ts, up ? udp4Frame(client, '93.184.216.34', 40000 + f, 443, payload) : udp4Frame('93.184.216.34', client, 443, 40000 + f, payload));
     }
   }
-  const path = join(mkdtempSync(join(tmpdir(), 'profile-cal-')), 'flows.pcap');
+  const path = join(tempDir('profile-cal-'), 'flows.pcap');
   writeFileSync(path, w.toBuffer());
   return path;
 }

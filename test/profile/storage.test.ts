@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PcapWriter } from '../../src/capture/pcapWriter';
 import { tcp4Frame, udp4Frame, TcpFlag } from '../../src/datasets/packets';
@@ -10,10 +9,10 @@ import { encodeTable, readTable, parseCsv, OutputFormat } from '../../src/output
 import type { FeatureTable } from '../../src/output/table';
 import { NetflowMeter, VolumeMeter, profile, profileTables, SUMMARY_COLUMNS } from '../../src/profile';
 import { profileCommand } from '../../src/cli/profile';
-import { batchOf, Frame } from '../helpers';
+import { batchOf, Frame, tempDir } from '../helpers';
 
 const T0 = 1_700_000_000;
-const dir = mkdtempSync(join(tmpdir(), 'profile-storage-'));
+const dir = tempDir('profile-storage-');
 
 /** 100 UDP flows, one packet per second each way for 60 s. */
 function frames(): Frame[] {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers';
 import { PcapWriter } from '../../src/capture/pcapWriter';
 import { tcp4Frame, TcpFlag } from '../../src/datasets/packets';
 import { getFeature } from '../../src/features/registry';
@@ -34,7 +34,7 @@ function capture(): string {
       w.write(ts, tcp4Frame(server, client(f), { srcPort: 443, dstPort: 30000 + f, seq: 5001 + i * MSS, ack: 1001, flags: TcpFlag.ACK }, payload));
     }
   }
-  const path = join(mkdtempSync(join(tmpdir(), 'profile-tcp-')), 'tcp.pcap');
+  const path = join(tempDir('profile-tcp-'), 'tcp.pcap');
   writeFileSync(path, w.toBuffer());
   return path;
 }
