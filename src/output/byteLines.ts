@@ -103,6 +103,11 @@ export class ByteLines {
     return out;
   }
 
+  /** Drops everything written, a line being written included (for users of the bytes alone). */
+  reset(): void {
+    this.pos = this.lineStart = this.count = 0;
+  }
+
   /** Drops the completed lines (a line being written moves to the front). */
   clear(): void {
     if (this.pos > this.lineStart) this.buf.copyWithin(0, this.lineStart, this.pos);

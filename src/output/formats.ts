@@ -15,6 +15,8 @@ export function formatOf(path: string): OutputFormat {
   throw new OutputFormatError(`cannot tell the output format of "${path}": use .csv, .jsonl or .parquet`);
 }
 
+const FLUSH_BYTES = 1 << 16;
+
 /** An output path whose format is unknown (a user error: the CLI says it without a stack trace). */
 export class OutputFormatError extends Error {
   constructor(message: string) { super(message); this.name = 'OutputFormatError'; }
@@ -125,6 +127,7 @@ export class FileSink implements TextRowSink {
   private open = false;
   private encoder: RowEncoder | null = null;
   private table: FeatureTable | null = null;
+  /** Bytes not written yet: rows encoded here and small pieces of encoded lines (one write each 64 KiB). */
   private readonly lines = new ByteLines();
   bytesWritten = 0;
   rows = 0;
@@ -157,11 +160,17 @@ export class FileSink implements TextRowSink {
     this.rows++;
     if (this.table) { this.table.row(r); return; }
     this.encoder!.encodeInto(r, this.lines);
-    if (this.lines.size >= 1 << 16) this.flush();
+    if (this.lines.pos >= FLUSH_BYTES) this.flush();
   }
 
   writeEncoded(lines: string | Uint8Array, rows: number): void {
     this.rows += rows;
+    // A split run hands over a few rows at a time: gather them rather than a write call each.
+    if (typeof lines !== 'string' && lines.length < FLUSH_BYTES) {
+      this.lines.bytes(lines, 0, lines.length);
+      if (this.lines.pos >= FLUSH_BYTES) this.flush();
+      return;
+    }
     this.flush();
     this.out(lines);
   }
@@ -185,9 +194,9 @@ export class FileSink implements TextRowSink {
   }
 
   private flush(): void {
-    if (this.lines.count === 0) return;
-    this.out(this.lines.view().lines);
-    this.lines.clear();
+    if (this.lines.pos === 0) return;
+    this.out(this.lines.buf.subarray(0, this.lines.pos));
+    this.lines.reset();
   }
 
   private out(data: string | Uint8Array): void {

@@ -42,3 +42,27 @@ test('FileSink: an output path with no known extension is a user error naming th
   assert.throws(() => new FileSink('/tmp/rows.txt', 'flow'), (e: Error) => e.name === 'OutputFormatError' && /"\/tmp\/rows\.txt": use \.csv, \.jsonl or \.parquet/.test(e.message));
   assert.throws(() => new FileSink('-', 'flow', { format: 'parquet' }), /Parquet cannot stream to standard output/);
 });
+
+test('FileSink gathers small pieces of encoded lines into large writes, in order', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-filesink-'));
+  try {
+    const path = join(dir, 'pieces.csv');
+    const sink = new FileSink(path, 'session');
+    sink.begin(['X']);
+    const header = readFileSync(path, 'utf8');
+    let expected = header;
+    for (let i = 0; i < 2000; i++) {
+      const piece = `c.pcap,svc,10.0.0.${i % 250},1,10,${i},${i * 0.5}\n`;
+      expected += piece;
+      sink.writeEncoded(Buffer.from(piece), 1);
+      // Nothing goes to disk piece by piece: only whole 64 KiB gatherings.
+      assert.ok(statSync(path).size === header.length || statSync(path).size >= 65536, `${statSync(path).size} bytes on disk`);
+    }
+    await sink.end();
+    assert.equal(readFileSync(path, 'utf8'), expected);
+    assert.equal(sink.rows, 2000);
+    assert.equal(sink.bytesWritten, Buffer.byteLength(expected));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
