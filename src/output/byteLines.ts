@@ -58,6 +58,8 @@ export class ByteLines {
     this.room(to - from);
     const b = this.buf;
     let p = this.pos;
+    // A split run hands over whole lines (~0.5 kB each): a copy call beats a byte loop ~10x there.
+    if (to - from > 64) { b.set(src.subarray(from, to), p); this.pos = p + to - from; return; }
     for (let i = from; i < to; i++) b[p++] = src[i];
     this.pos = p;
   }

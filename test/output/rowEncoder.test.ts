@@ -60,3 +60,18 @@ test('ByteLines: take() hands out the completed lines in buffers of their own; a
   w.endLine();
   assert.equal(decode(w), 'partial\n');
 });
+
+test('ByteLines.bytes: copies any slice (short ones byte by byte, long ones in one call) and grows the buffer as needed', () => {
+  const src = new Uint8Array(300);
+  for (let i = 0; i < src.length; i++) src[i] = 97 + (i % 26);
+  const w = new ByteLines(4);
+  w.string('>');
+  w.bytes(src, 10, 20); // 10 bytes
+  w.bytes(src, 0, 300); // the whole source
+  w.bytes(src, 250, 250); // nothing
+  w.bytes(src, 200, 265); // 65 bytes, just past the short path
+  w.endLine();
+  const expect = '>' + String.fromCharCode(...src.subarray(10, 20)) + String.fromCharCode(...src) + String.fromCharCode(...src.subarray(200, 265)) + '\n';
+  assert.equal(decode(w), expect);
+  assert.equal(w.view().lengths[0], 1 + 10 + 300 + 65 + 1);
+});
