@@ -4,14 +4,14 @@ import { openCapture, readCaptureSync, BatchStore, CaptureSource, CaptureOptions
 import { CaptureError } from '../capture/errors';
 import type { CaptureIssue, PacketBatch } from '../capture/batch';
 import { loadConfig, normalizeConfig, RefineryConfig } from '../config/config';
-import { FeatureTable } from '../output/table';
+import { FeatureTable, replayRows } from '../output/table';
 import { Pipeline } from './pipeline';
 import type { Relay } from './relay';
 import { textEncodingOf, RowSink, TextRowSink } from './rows';
 import { RunStats } from './stats';
 import { BUILTIN_FEATURES } from '../features';
 import { availableParallelism } from 'node:os';
-import { extractFilesParallel, extractSharded, replayRows, ParallelJob, ParallelResult, ParallelTiming } from './parallel';
+import { extractFilesParallel, extractSharded, ParallelJob, ParallelResult, ParallelTiming } from './parallel';
 
 export interface ExtractProgress {
   capture: string;
@@ -203,7 +203,12 @@ async function tryParallel(opts: ExtractOptions, config: RefineryConfig, level: 
   }
   r.stats.elapsedMs = performance.now() - t0; // wall time, not the workers' sum
   if (opts.sink) {
-    if (!text) replayRows(r.table, opts.sink);
+    if (!text && opts.sink.appendTable) {
+      opts.sink.begin?.(r.table.featureColumns);
+      opts.sink.appendTable(r.table);
+    } else if (!text) {
+      replayRows(r.table, opts.sink);
+    }
     await opts.sink.end?.();
   }
   return { table: r.table, stats: r.stats, errors: r.errors, issues: r.issues, config, parallel: r.timing };

@@ -4,7 +4,7 @@ import { CaptureError } from '../capture/errors';
 import type { CaptureIssue } from '../capture/batch';
 import type { RefineryConfig } from '../config/config';
 import { FeatureTable, ExportedTable } from '../output/table';
-import type { BinRow, RowSink, TextRowSink } from './rows';
+import type { TextRowSink } from './rows';
 import { RunStats, runStatsFrom } from './stats';
 import { takeWorkers, returnWorkers, errorFromWorker } from './workerPool';
 import { runLeadJob, Job } from './jobs';
@@ -214,25 +214,3 @@ function leaderWeight(config: RefineryConfig, bins: number[] | undefined): numbe
   return 0.06 * resolveBins(bins, config).length * Math.max(1, ...config.services.map((s) => s.collect.length));
 }
 
-/** Feeds the rows of a table to a sink, as a pipeline would have. */
-export function replayRows(table: FeatureTable, sink: RowSink): void {
-  const features = table.featureColumns;
-  sink.begin?.(features);
-  const col = (c: string) => (table.columns.includes(c) ? table.column(c) : null);
-  const [cap, svc, proto, lip, lport, rip, rport, cat, flows, size, start] =
-    ['capture', 'service', 'protocol', 'local_ip', 'local_port', 'remote_ip', 'remote_port', 'categorized_by', 'flows', 'bin_size', 'bin_start'].map(col);
-  const fcols = features.map((f) => table.column(f) as Float64Array);
-  const row: BinRow = {
-    level: table.level, capture: '', service: '', serviceIndex: -1, unit: -1, binSize: 0, binStart: 0, protocol: '', localIp: '', localPort: 0,
-    remoteIp: '', remotePort: 0, categorizedBy: '', flows: 0, columns: features, values: new Float64Array(features.length), raw: null,
-  };
-  for (let i = 0; i < table.length; i++) {
-    row.capture = String(cap?.[i] ?? ''); row.service = String(svc?.[i] ?? ''); row.protocol = String(proto?.[i] ?? '');
-    row.localIp = String(lip?.[i] ?? ''); row.localPort = Number(lport?.[i] ?? 0); row.remoteIp = String(rip?.[i] ?? '');
-    row.remotePort = Number(rport?.[i] ?? 0); row.categorizedBy = String(cat?.[i] ?? ''); row.flows = Number(flows?.[i] ?? 0);
-    row.binSize = Number(size?.[i] ?? 0); row.binStart = Number(start?.[i] ?? 0);
-    for (let j = 0; j < fcols.length; j++) row.values[j] = fcols[j][i];
-    row.raw = table.raw[i] ?? null;
-    sink.row(row);
-  }
-}

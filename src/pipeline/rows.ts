@@ -1,3 +1,5 @@
+import type { FeatureTable } from '../output/table';
+
 /** One closed bin of one unit, handed to sinks. The object is reused: copy what you keep. */
 export interface BinRow {
   level: 'flow' | 'session';
@@ -37,6 +39,11 @@ export interface RowSink {
    * every row in order; sinks that keep rows in place take their strings here).
    */
   rowMeta?(r: BinRow, owner: number): void;
+  /**
+   * Parallel runs: every row at once, as the workers' table (after `begin()`). Sinks that keep
+   * a table take it whole; without this method the rows are replayed one by one.
+   */
+  appendTable?(t: FeatureTable): void;
   end?(): void | Promise<void>;
 }
 

@@ -66,3 +66,39 @@ test('FileSink gathers small pieces of encoded lines into large writes, in order
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Parquet: numeric columns required (NaN stays a value), min/max statistics on identifying columns only, read back equal', async () => {
+  const { tableToParquet, readTable } = await import('../../src/output/formats');
+  const { FeatureTable } = await import('../../src/output/table');
+  const { parquetMetadata } = require('hyparquet') as typeof import('hyparquet');
+  const table = new FeatureTable('flow', { featureColumns: ['A.x', 'B.y'] });
+  const row: BinRow = {
+    level: 'flow', capture: 'c.pcap', service: 'svc', serviceIndex: 0, unit: 0, binSize: 10, binStart: 100, protocol: 'tcp', localIp: '10.0.0.1',
+    localPort: 5000, remoteIp: '10.0.0.2', remotePort: 443, categorizedBy: 'sni', flows: 1, columns: ['A.x', 'B.y'], values: Float64Array.of(1.5, NaN), raw: null,
+  };
+  table.row(row);
+  row.binStart = 110; row.values = Float64Array.of(-2, 7);
+  table.row(row);
+  const bytes = tableToParquet(table);
+  const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer);
+  const schema = new Map(meta.schema.slice(1).map((s) => [s.name, s]));
+  assert.equal(schema.get('A.x')!.repetition_type, 'REQUIRED');
+  assert.equal(schema.get('bin_start')!.repetition_type, 'REQUIRED');
+  assert.equal(schema.get('service')!.repetition_type, 'OPTIONAL');
+  const chunks = new Map(meta.row_groups[0].columns.map((c) => [c.meta_data!.path_in_schema.join('.'), c.meta_data!]));
+  assert.equal(chunks.get('bin_start')!.statistics?.min_value, 100);
+  assert.equal(chunks.get('bin_start')!.statistics?.max_value, 110);
+  assert.equal(chunks.get('A.x')!.statistics?.min_value, undefined);
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-parquet-'));
+  try {
+    const path = join(dir, 't.parquet');
+    require('node:fs').writeFileSync(path, bytes);
+    const back = await readTable(path);
+    assert.deepEqual([...(back.column('A.x') as Float64Array)], [1.5, -2]);
+    assert.ok(Number.isNaN((back.column('B.y') as Float64Array)[0]));
+    assert.deepEqual([...(back.column('bin_start') as Float64Array)], [100, 110]);
+    assert.deepEqual(back.column('service'), ['svc', 'svc']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

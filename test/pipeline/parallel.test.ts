@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { extractTable } from '../../src/pipeline/extract';
 import { readCaptureSync } from '../../src/capture/reader';
 import { readFileSync } from 'node:fs';
-import { FileSink } from '../../src/output/formats';
+import { FileSink, readTable } from '../../src/output/formats';
 import { unregisterFeature } from '../../src/features/registry';
 import { PcapWriter } from '../../src/capture/pcapWriter';
 import { sharedData, SHARED_MISSING, assertSameTable } from '../helpers';
@@ -94,7 +94,7 @@ test('parallel captures (one worker per file) give the same rows as one thread, 
   assertSameTable(one.table, two.table, { ordered: true });
 });
 
-test('parallel runs into a CSV or JSON-lines file: workers encode the lines, the file is byte-identical to one thread', async (t) => {
+test('parallel runs into a CSV, JSON-lines or Parquet file: the file is that of one thread (text byte for byte)', async (t) => {
   const data = sharedData();
   if (!data) { t.skip(SHARED_MISSING); return; }
   await inTmp('refinery-par-text-', async (dir) => {
@@ -103,7 +103,7 @@ test('parallel runs into a CSV or JSON-lines file: workers encode the lines, the
       copyFileSync(join(data, 'requet', src), join(dir, name));
       return join(dir, name);
     });
-    for (const [format, raw] of [['csv', false], ['jsonl', true]] as const) {
+    for (const [format, raw] of [['csv', false], ['jsonl', true], ['parquet', false]] as const) {
       for (const [what, captures, level] of [['one file split by unit', files[0], 'flow'], ['two files', files, 'session']] as const) {
         const out = (w: number) => join(dir, `${w}.${format}`);
         for (const w of [1, 2]) {
@@ -111,6 +111,13 @@ test('parallel runs into a CSV or JSON-lines file: workers encode the lines, the
           const r = await extractTable({ captures, config: ALL, bins: [2, 10], level, raw, sink, workers: w, shardMinBytes: 0 });
           assert.equal(sink.rows, r.stats.rows, `${what} ${format}: every row written`);
           if (w === 2 && typeof captures === 'string') assert.ok(r.parallel, 'the file was split');
+        }
+        if (format === 'parquet') {
+          // Workers hand the sink their table whole (appendTable), not row by row.
+          const one = await readTable(out(1));
+          assert.ok(one.length > 100, `${what}: ${one.length} rows`);
+          assertSameTable(await readTable(out(2)), one);
+          continue;
         }
         const one = readFileSync(out(1)), two = readFileSync(out(2));
         assert.ok(one.length > 10_000, `${what} ${format}: ${one.length} bytes`);
