@@ -113,6 +113,13 @@ export class HiveSink implements RowSink {
     this.table.row(r);
   }
 
+  /** A parallel run's rows, whole. */
+  appendTable(t: FeatureTable): void {
+    this.rows += t.length;
+    if (this.table.length === 0) this.table = t;
+    else this.table.append(t);
+  }
+
   end(): void {
     this.files = writeHivePartitioned(this.table, this.root, this.opts);
     this.table = new FeatureTable(this.level);

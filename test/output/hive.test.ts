@@ -86,8 +86,10 @@ test('two shards written to one hive root read back with DuckDB equal a single-p
     const { captures, part } = applyShardOptions([data], `${k}/2`);
     sizes.push(captures.length);
     const sink = new HiveSink(root, 'session', { part });
-    await extractTable({ ...opts, captures, sink });
+    // Two workers (one file each): the sink takes their table whole (appendTable).
+    const r = await extractTable({ ...opts, workers: 2, captures, sink });
     assert.ok(sink.files.length > 0);
+    assert.equal(sink.rows, r.table.length);
   }
   assert.equal(sizes[0] + sizes[1], 6);
   assert.ok(sizes[0] > 0 && sizes[1] > 0, `both shards have files (${sizes})`);
