@@ -24,7 +24,8 @@ export function paretoIndices(cost: readonly number[], score: readonly number[],
 
 /**
  * "The cheapest representation within X% of the best": among rows whose metric is within
- * `tolerance` (a fraction: 0.02 = 2%) of the best row's, the one with the lowest cost.
+ * `tolerance` (a fraction: 0.02 = 2%) of the best row's, the one with the lowest cost; of
+ * equally cheap ones (a representation's state is one figure for every bin size), the best.
  */
 export function cheapestWithin<R extends Record<string, unknown>>(rows: readonly R[], o: { metric: string; cost: string; tolerance?: number; metricColumn?: string }): { best: R; choice: R; threshold: number } | null {
   const key = o.metricColumn ?? o.metric;
@@ -36,6 +37,10 @@ export function cheapestWithin<R extends Record<string, unknown>>(rows: readonly
   const bv = Number(best[key]);
   const threshold = lower ? bv * (1 + tol) : bv * (1 - tol);
   const within = ok.filter((r) => (lower ? Number(r[key]) <= threshold : Number(r[key]) >= threshold));
-  const choice = within.reduce((a, b) => (Number(b[o.cost]) < Number(a[o.cost]) ? b : a));
+  const better = (a: R, b: R) => (lower ? Number(b[key]) < Number(a[key]) : Number(b[key]) > Number(a[key]));
+  const choice = within.reduce((a, b) => {
+    const ca = Number(a[o.cost]), cb = Number(b[o.cost]);
+    return cb < ca || (cb === ca && better(a, b)) ? b : a;
+  });
   return { best, choice, threshold };
 }

@@ -22,7 +22,10 @@ export interface SweepOptions extends ModelOptions {
   workerModules?: string[];
   /** Use only the first N sessions (quick runs). */
   limit?: number;
-  /** State/CPU costs per representation (rows with `feature_class` = representation), e.g. profile().summary rows. */
+  /**
+   * State/CPU costs per representation (rows with `feature_class` = representation), e.g.
+   * profile().summary rows; with `bin_size`, per bin size (a row without it serves every bin).
+   */
   costs?: Record<string, unknown>[];
   /** Measure costs with the profiler on this many captures when `costs` is not given (default 3; 0 = none). */
   profileCaptures?: number;
@@ -97,7 +100,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
         const cv: CvResult = await crossValidate(task, data, o);
         cells.push({
           representation: rep, bin, task, rows: cv.rows, sessions: cv.sessions, features: cols.length,
-          metrics: cv.metrics, std: cv.std, costs: costsFor(costs, rep, features, binRows, cols), confusion: cv.confusion,
+          metrics: cv.metrics, std: cv.std, costs: costsFor(costs, rep, bin, features, binRows, cols), confusion: cv.confusion,
         });
         if (task === 'resolution' && o.importanceBin === bin) {
           // Out of fold: fit without one fold's sessions, permute on those sessions only.
@@ -145,11 +148,12 @@ export function recommend(result: SweepResult, o: { task?: TaskKind; cost?: stri
 
 /**
  * Costs of one representation at one bin size: state and CPU from the profiler's summary
- * (per representation), storage measured on the sweep's own rows (bytes of the
+ * (per representation and bin size), storage measured on the sweep's own rows (bytes of the
  * representation's columns per hour of capture, per format).
  */
-function costsFor(costs: Record<string, unknown>[], rep: string, f: DatasetFeatures, binRows: Row[], cols: string[]): Record<string, number> {
-  const p = costs.find((c) => c.feature_class === rep) ?? {};
+function costsFor(costs: Record<string, unknown>[], rep: string, bin: number, f: DatasetFeatures, binRows: Row[], cols: string[]): Record<string, number> {
+  const mine = costs.filter((c) => c.feature_class === rep);
+  const p = mine.find((c) => Number(c.bin_size) === bin) ?? mine.find((c) => c.bin_size === undefined) ?? {};
   const num = (k: string) => (p[k] === undefined ? NaN : Number(p[k]));
   const storage = storageOf(binRows, cols, f.hours);
   return {
@@ -178,18 +182,26 @@ function storageOf(rows: Row[], cols: string[], hours: number): Record<string, n
   };
 }
 
-/** State and CPU per representation from the profiler, on the first few captures. */
+/**
+ * State and CPU per representation and bin size from the profiler, on the first few captures:
+ * one profile per bin size, since state grows with the bin (application classes keep ~25 %
+ * more at 60 s than at 2 s on the default dataset).
+ */
 async function measureCosts(f: DatasetFeatures, reps: string[], bins: number[], o: SweepOptions): Promise<Record<string, unknown>[]> {
   const n = o.profileCaptures ?? 3;
   if (n <= 0) return [];
   const { profileTables } = require('../profile') as typeof import('../profile');
-  o.onProgress?.({ phase: 'profile', done: 0, total: 1, label: `${n} captures` });
   const captures = f.captures.slice(0, n);
-  const t = await profileTables({
-    captures, config: f.config, bins: [Math.min(...bins)], level: 'session', representations: reps, classes: [], heap: false,
-    workers: o.workers, workerModules: o.workerModules,
-  });
-  return t.summary.rows as unknown as Record<string, unknown>[];
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < bins.length; i++) {
+    o.onProgress?.({ phase: 'profile', done: i, total: bins.length, label: `${n} captures, ${bins[i]} s bins` });
+    const t = await profileTables({
+      captures, config: f.config, bins: [bins[i]], level: 'session', representations: reps, classes: [], heap: false,
+      workers: o.workers, workerModules: o.workerModules,
+    });
+    for (const r of t.summary.rows as unknown as Record<string, unknown>[]) out.push({ ...r, bin_size: bins[i] });
+  }
+  return out;
 }
 
 export type { DatasetLabels };

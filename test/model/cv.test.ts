@@ -69,4 +69,9 @@ test('Pareto front and the cheapest choice within a tolerance', () => {
   assert.equal(pick!.choice.id, 1, '0.80 is within 2% of 0.81 and ten times cheaper');
   const err = cheapestWithin([{ mae: 2, cost: 5 }, { mae: 2.1, cost: 1 }, { mae: 3, cost: 0 }], { metric: 'mae', cost: 'cost', tolerance: 0.1 });
   assert.equal(err!.choice.cost, 1);
+  // Equally cheap (one representation at several bin sizes): the most accurate of them, wherever it comes.
+  const tie = cheapestWithin([{ bin: 2, accuracy: 0.79, cost: 5 }, { bin: 10, accuracy: 0.8, cost: 5 }, { bin: 60, accuracy: 0.81, cost: 9 }], { metric: 'accuracy', cost: 'cost', tolerance: 0.05 });
+  assert.equal(tie!.choice.bin, 10);
+  const tieMae = cheapestWithin([{ bin: 2, mae: 2.1, cost: 1 }, { bin: 10, mae: 2.0, cost: 1 }, { bin: 30, mae: 2.05, cost: 1 }], { metric: 'mae', cost: 'cost', tolerance: 0.1 });
+  assert.equal(tieMae!.choice.bin, 10);
 });

@@ -47,6 +47,16 @@ test('the sweep has a row for every representation x bin x metric, with costs jo
   assert.equal(df.shape[0], r.rows.length);
 });
 
+test('costs join per representation and bin size (a cost row without bin_size serves every bin)', async () => {
+  const costs = [
+    { feature_class: 'network', bin_size: 10, state_bytes_median: 111 }, { feature_class: 'network', bin_size: 30, state_bytes_median: 333 },
+    { feature_class: 'application', state_bytes_median: 5 },
+  ];
+  const r = await sweep({ dataset: dir, representations: ['network', 'application'], bins: [10, 30], tasks: ['resolution'], trees: 4, folds: 2, threads: 1, costs, workers: 1 });
+  const state = (rep: string, bin: number) => Number(r.wide.find((w) => w.representation === rep && w.bin === bin)!.state_bytes_median);
+  assert.deepEqual([state('network', 10), state('network', 30), state('application', 10), state('application', 30)], [111, 333, 5, 5]);
+});
+
 test('a trained model saves, loads, predicts like the original and refuses a config without its classes', async () => {
   const m = await trainModel({ dataset: dir, representation: 'network+application', bin: 10, trees: 8, threads: 1, workers: 1 });
   const path = join(dir, 'model.json');
