@@ -71,7 +71,9 @@ export class FollowerFailed extends Error {
  * capture, since what is left at the end the leader waits for. GAIN: weight change per batch
  * of error, in initial weights. (Tuned on the Requet merges with bench/parallel.)
  */
-const TARGET = 32, CUSHION = 0.06, TAIL = 0.3, GAIN = 0.01;
+const TARGET = 32, CUSHION = 0.06, TAIL = 0.3, GAIN = 0.0017;
+/** Bounds of the weight, in initial weights. */
+const MIN_WEIGHT = -0.67, MAX_WEIGHT = 2;
 /**
  * Batch slots in shared memory: columns (~0.1 MB, one per batch) for twice the cushion, so the
  * leader seldom waits for them; byte buffers (~1.3 MB, reads of 1 MB, 2-3 batches each) for
@@ -149,8 +151,8 @@ export class Relay {
     this.ctl = new Int32Array(memory.control);
     this.out = ports.map((port, i) => new Outbox(i + 1, port, memory.rings[i]));
     this.controlWeight = initialWeight;
-    this.minWeight = -4 * initialWeight;
-    this.maxWeight = initialWeight * 8;
+    this.minWeight = MIN_WEIGHT * initialWeight;
+    this.maxWeight = MAX_WEIGHT * initialWeight;
     this.initialWeight = initialWeight;
     this.store = new SharedBatches(slots.columns, slots.bytes, DEFAULT_BATCH_SIZE, (m) => { for (const o of this.out) o.slots.push(m); },
       () => this.oldestStarted(), (ready) => this.waitFor(this.slowest(), ready));
