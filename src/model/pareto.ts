@@ -25,7 +25,7 @@ export function paretoIndices(cost: readonly number[], score: readonly number[],
 /**
  * "The cheapest representation within X% of the best": among rows whose metric is within
  * `tolerance` (a fraction: 0.02 = 2%) of the best row's, the one with the lowest cost; of
- * equally cheap ones (a representation's state is one figure for every bin size), the best.
+ * equally cheap ones (costs given per representation only: one figure for every bin), the best.
  */
 export function cheapestWithin<R extends Record<string, unknown>>(rows: readonly R[], o: { metric: string; cost: string; tolerance?: number; metricColumn?: string }): { best: R; choice: R; threshold: number } | null {
   const key = o.metricColumn ?? o.metric;
