@@ -5,7 +5,26 @@
  * fields built by string concatenation left ~130 pieces of garbage behind it).
  */
 const utf8 = new TextEncoder();
-const DIGITS = new Uint8Array(16);
+const DIGITS = new Uint8Array(10);
+
+/** A 32-bit integer's digits at `p` of `b` (room made by the caller); the new end. */
+export function putInt(b: Uint8Array, p: number, v: number): number {
+  if (v < 0) {
+    if (v === -2147483648) return putAscii(b, p, '-2147483648');
+    b[p++] = 45;
+    v = -v;
+  }
+  let n = 0;
+  do { const q = (v / 10) | 0; DIGITS[n++] = 48 + v - q * 10; v = q; } while (v > 0);
+  while (n > 0) b[p++] = DIGITS[--n];
+  return p;
+}
+
+/** An ASCII string (a number as JavaScript prints it) at `p` of `b`; the new end. */
+export function putAscii(b: Uint8Array, p: number, s: string): number {
+  for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
+  return p;
+}
 
 export class ByteLines {
   buf: Uint8Array;
@@ -68,17 +87,7 @@ export class ByteLines {
   number(v: number): void {
     if (v !== (v | 0)) { this.string('' + v); return; }
     this.room(12);
-    const b = this.buf;
-    let p = this.pos;
-    if (v < 0) {
-      if (v === -2147483648) { this.string('-2147483648'); return; }
-      b[p++] = 45;
-      v = -v;
-    }
-    let n = 0;
-    do { const q = (v / 10) | 0; DIGITS[n++] = 48 + v - q * 10; v = q; } while (v > 0);
-    while (n > 0) b[p++] = DIGITS[--n];
-    this.pos = p;
+    this.pos = putInt(this.buf, this.pos, v);
   }
 
   /** Ends the current line (its newline included). */

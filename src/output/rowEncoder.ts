@@ -1,7 +1,7 @@
 import type { BinRow, TextEncoding } from '../pipeline/rows';
 import { FLOW_META, SESSION_META } from './table';
 import { csvQuote } from './csv';
-import type { ByteLines } from './byteLines';
+import { putInt, putAscii, type ByteLines } from './byteLines';
 
 export function csvField(v: string | number): string {
   if (typeof v === 'number') return Number.isNaN(v) ? '' : String(v);
@@ -104,27 +104,6 @@ export class RowEncoder {
   private text(out: ByteLines, s: string): void {
     out.string(this.csv ? csvQuote(s) : JSON.stringify(s));
   }
-}
-
-const DIGITS = new Uint8Array(10);
-
-/** A 32-bit integer's digits at `p`; the new end. */
-function putInt(b: Uint8Array, p: number, v: number): number {
-  if (v < 0) {
-    if (v === -2147483648) return putAscii(b, p, '-2147483648');
-    b[p++] = 45;
-    v = -v;
-  }
-  let n = 0;
-  do { const q = (v / 10) | 0; DIGITS[n++] = 48 + v - q * 10; v = q; } while (v > 0);
-  while (n > 0) b[p++] = DIGITS[--n];
-  return p;
-}
-
-/** An ASCII string (a number as JavaScript prints it) at `p`; the new end. */
-function putAscii(b: Uint8Array, p: number, s: string): number {
-  for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
-  return p;
 }
 
 /** Identifying columns, by a small number (feature columns are -1). */
