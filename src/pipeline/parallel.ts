@@ -180,6 +180,7 @@ export async function extractSharded(path: string, job: ParallelJob): Promise<Pa
       throw e;
     }
     await remote;
+    relay.store.recycle();
     // Every follower posted its last lines before its reply.
     lines?.finish();
   } finally {

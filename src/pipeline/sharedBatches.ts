@@ -38,6 +38,31 @@ export function slotBatch(columns: SharedArrayBuffer, fileOffsets = false): Pack
   };
 }
 
+/**
+ * Slot memory of finished runs, by kind, for the next run to reuse: fresh shared memory is
+ * paid in page faults on first touch (~13 ms for the ~31 MB of byte slots of a run here, on
+ * the leader's critical path). At most SPARE_BYTES are kept.
+ */
+const spare: Record<SlotMessage['kind'], SharedArrayBuffer[]> = { bytes: [], columns: [] };
+const SPARE_BYTES = 64 << 20;
+
+/** Shared memory of at least `bytes` for a slot of this kind: the smallest spare that fits, unless it is much larger. */
+function slotMemory(kind: SlotMessage['kind'], bytes: number): SharedArrayBuffer {
+  const list = spare[kind];
+  let best = -1;
+  for (let i = 0; i < list.length; i++) {
+    const n = list[i].byteLength;
+    if (n >= bytes && n <= 1.5 * bytes && (best < 0 || n < list[best].byteLength)) best = i;
+  }
+  return best >= 0 ? list.splice(best, 1)[0] : new SharedArrayBuffer(bytes);
+}
+
+/** Hands slot memory back for later runs, within SPARE_BYTES in all. */
+function keepSpare(kind: SlotMessage['kind'], memory: SharedArrayBuffer[]): void {
+  let held = spare.bytes.concat(spare.columns).reduce((a, m) => a + m.byteLength, 0);
+  for (const m of memory) if (held + m.byteLength <= SPARE_BYTES) { spare[kind].push(m); held += m.byteLength; }
+}
+
 /** `lastUse`: the last leader batch that needs the slot; `held`: a reader is filling it. */
 interface Slot<T> { id: number; lastUse: number; held: boolean; value: T }
 
@@ -165,6 +190,17 @@ export class SharedBatches implements BatchStore {
     return { columns: c.id, bytes: b.id };
   }
 
+  /**
+   * The run is over and every follower is done with the slots: their memory goes to the next
+   * run (not after a failure, when a follower may still be reading).
+   */
+  recycle(): void {
+    keepSpare('bytes', this.bytes.queue.map((s) => s.value.buffer as SharedArrayBuffer));
+    keepSpare('columns', this.columns.queue.map((s) => s.value.tsSec.buffer as SharedArrayBuffer));
+    this.bytes.queue.length = 0;
+    this.columns.queue.length = 0;
+  }
+
   /** A free slot of the pool holding at least `need` (waiting for one, replacing a small one), queued as the newest. */
   private slot<T>(pool: Pool<T>, need: number): Slot<T> {
     if (!pool.hasRoom(this.oldest())) this.room(() => pool.hasRoom(this.oldest()));
@@ -174,7 +210,7 @@ export class SharedBatches implements BatchStore {
 
   /** A new slot of at least `need`, in place of `old` (out of the queue, no follower using it), queued as the newest. */
   private renew<T>(pool: Pool<T>, old: Slot<T> | null, need: number): Slot<T> {
-    const memory = new SharedArrayBuffer(pool.of.bytesFor(Math.max(need, old ? pool.of.size(old.value) : 0)));
+    const memory = slotMemory(pool.of.kind, pool.of.bytesFor(Math.max(need, old ? pool.of.size(old.value) : 0)));
     const m: SlotMessage = { kind: pool.of.kind, id: this.nextId++, replaces: old?.id ?? -1, memory };
     if (old) {
       this.memoryBytes -= old.value instanceof Uint8Array ? old.value.byteLength : pool.of.size(old.value) * COLUMN_BYTES;

@@ -88,7 +88,7 @@ function readThroughStore(sizes: number[], chunkSize: number) {
     follow();
     assert.equal(next, sizes.length, 'every record delivered once');
     assert.equal(checked, sizes.length, 'every record checked from shared memory');
-    return { f, waits, batches: published.length };
+    return { f, waits, batches: published.length, store };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -141,6 +141,19 @@ test('batches from other readers are copied into slots; a batch larger than its 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('slot memory of a finished run serves the next run (no fresh pages to fault in), and its old bytes never show', () => {
+  const first = readThroughStore(Array.from({ length: 300 }, (_, i) => 100 + ((i * 97) % 2000)), 16384);
+  first.store.recycle();
+  const before = new Set(first.f.messages.map((m) => m.memory));
+  // Other sizes, so a record read from a stale slot would fail checkRecord.
+  const second = readThroughStore(Array.from({ length: 300 }, (_, i) => 50 + ((i * 53) % 1500)), 16384);
+  const reused = second.f.messages.filter((m) => before.has(m.memory));
+  assert.ok(reused.some((m) => m.kind === 'bytes') && reused.some((m) => m.kind === 'columns'), `slots reused: ${reused.length} of ${second.f.messages.length}`);
+  // A run that is not recycled (a failure: a follower may still read its slots) gives nothing back.
+  const third = readThroughStore([200, 300, 400], 16384);
+  assert.equal(third.f.messages.filter((m) => new Set(second.f.messages.map((x) => x.memory)).has(m.memory)).length, 0, 'memory of a run not recycled is not reused');
 });
 
 test('batch slots: fewer than two of a kind is refused', () => {
