@@ -22,7 +22,7 @@ import '../src/features';
 import { runLive } from '../src/live/run';
 import { Pipeline } from '../src/pipeline/pipeline';
 import { requetMerged } from './requetMerge';
-import { bestOf, fmt, printTable } from './util';
+import { bestOf, fmt, printTable, runBench } from './util';
 
 const argv = process.argv.slice(2);
 const opt = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
@@ -149,4 +149,4 @@ async function main() {
   }
 }
 
-main().catch((e) => { console.error(e); process.exitCode = 1; });
+runBench(main);

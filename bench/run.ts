@@ -15,7 +15,7 @@ import { Pipeline } from '../src/pipeline/pipeline';
 import { normalizeConfig } from '../src/config/config';
 import { listFeatures } from '../src/features';
 import { requetMerged } from './requetMerge';
-import { bestOf, fmt, printTable } from './util';
+import { bestOf, fmt, printTable, runBench } from './util';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -214,4 +214,4 @@ async function main() {
   if (!quick) await bigCapture(path);
 }
 
-main().catch((e) => { console.error(e); process.exitCode = 1; });
+runBench(main);

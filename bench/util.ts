@@ -1,3 +1,16 @@
+/** A benchmark cannot run here (its data or a tool is missing): said in one line, without a stack trace. */
+export class BenchSetupError extends Error {
+  override name = 'BenchSetupError';
+}
+
+/** Runs a benchmark's main; a setup problem is one line, anything else its stack; either way exit code 1. */
+export function runBench(main: () => Promise<void>): void {
+  Promise.resolve().then(main).catch((e) => {
+    console.error(e instanceof BenchSetupError ? `bench: ${e.message}` : e);
+    process.exitCode = 1;
+  });
+}
+
 /** Best (smallest) time in ms of `runs` calls, after one warm-up call. */
 export async function bestOf(runs: number, f: () => unknown | Promise<unknown>): Promise<number> {
   await f();
