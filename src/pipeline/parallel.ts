@@ -80,11 +80,12 @@ function captureErrorFrom(e: { file: string; offset: number; reason: string; mes
 
 /**
  * Runs one request per worker (or a queue of them over a pool) and collects the replies
- * of type `done`; forwards `progress` messages. Any worker error rejects the whole run.
+ * of type `done`; forwards `progress` messages. Any worker error rejects the whole run. `role`
+ * keeps workers of one kind of job apart in the pool (see workerPool.ts).
  */
 export async function runOnWorkers<R, P = { bytesRead: number; records: number }>(n: number, modules: string[], requests: readonly object[], done: string,
-  onDone: (reply: R, id: number) => void, onProgress?: (m: P & { id: number }) => void, script?: string, transfer?: (id: number) => MessagePort[]): Promise<void> {
-  const workers = takeWorkers(Math.max(1, Math.min(n, requests.length)), modules, script);
+  onDone: (reply: R, id: number) => void, onProgress?: (m: P & { id: number }) => void, script?: string, transfer?: (id: number) => MessagePort[], role?: string): Promise<void> {
+  const workers = takeWorkers(Math.max(1, Math.min(n, requests.length)), modules, script, role);
   let healthy = true;
   let next = 0;
   try {
@@ -112,7 +113,7 @@ export async function runOnWorkers<R, P = { bytesRead: number; records: number }
     healthy = false;
     throw e;
   } finally {
-    await returnWorkers(workers, modules, healthy, script);
+    await returnWorkers(workers, modules, healthy, script, role);
   }
 }
 
@@ -168,7 +169,7 @@ export async function extractSharded(path: string, job: ParallelJob): Promise<Pa
   // Text output streams in order as the threads make it (orderedLines.ts).
   const lines = job.text ? new OrderedLines(job.text, job.text.textEncoding!, channels.map((c) => c.port1)) : undefined;
   const remote = runOnWorkers<Part>(n - 1, job.modules, requests, 'own-done', (r, id) => { parts[id + 1] = r; },
-    undefined, undefined, (id) => [channels[id].port2]);
+    undefined, undefined, (id) => [channels[id].port2], 'follow');
   remote.catch(() => { /* awaited below */ });
   try {
     try {
