@@ -200,9 +200,15 @@ export class Pipeline {
   /** Closes every open bin and flow: partial bins are emitted, nothing counted is lost. */
   finish(): void {
     if (this.finished) return;
-    const table = this.flows;
-    for (let f = 0; f < table.highWater; f++) if (table.alive[f]) this.endFlow(f);
-    this.relay?.finish();
+    const table = this.flows, relay = this.relay;
+    let ended = 0;
+    for (let f = 0; f < table.highWater; f++) {
+      if (!table.alive[f]) continue;
+      this.endFlow(f);
+      // Followers start on their share of the last bins while this thread closes its own.
+      if (relay !== null && (++ended & 255) === 0) relay.publishOps();
+    }
+    relay?.finish();
     this.services.expire(Infinity);
     this.stats.dnsResponses = this.services.dnsResponses;
     this.stats.dnsLearned = this.services.dnsLearned;

@@ -264,6 +264,12 @@ export class Relay {
     this.controlWeight = Math.min(this.maxWeight, Math.max(this.minWeight, w));
   }
 
+  /** Publishes the ops written so far (the flush at the end of the capture, in parts). */
+  publishOps(): void {
+    for (const o of this.out) this.publish(o);
+    if (Atomics.load(this.ctl, STATUS) === FAILED) throw new FollowerFailed();
+  }
+
   /** The last ops (the flush at the end of the capture) and the end of the stream. */
   finish(): void {
     for (const o of this.out) {

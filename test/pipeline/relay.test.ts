@@ -9,6 +9,8 @@ import { extractSharded } from '../../src/pipeline/parallel';
 import { relayMemory, unwrap } from '../../src/pipeline/relay';
 import { unregisterFeature } from '../../src/features/registry';
 import { sharedData, SHARED_MISSING, assertSameTable } from '../helpers';
+import { PcapWriter } from '../../src/capture/pcapWriter';
+import { udp4Frame } from '../../src/datasets/packets';
 
 const ALL = { Services: [{ Name: 'all', Filter: { Prefixes: ['0.0.0.0/0', '::/0'] }, Collect: ['all'] }] };
 
@@ -44,6 +46,31 @@ test('tiny op rings: ops wrap around the ring and the leader waits for room, out
       assertSameTable(one.table, split.table, { ordered: true });
       assert.deepEqual(split.table.raw, one.table.raw, `${what}: raw per-class data`);
     }
+  }
+});
+
+test('the final flush of many open flows goes to the followers in parts (rows cross several shared chunks), output that of one thread', async () => {
+  // 1500 UDP flows, three packets each, all still open when the capture ends: the flush closes
+  // 1500 flows (3000 rows, six 512-row chunks) and publishes the followers' ops every 256 flows.
+  const dir = mkdtempSync(join(tmpdir(), 'refinery-relay-flush-'));
+  try {
+    const w = new PcapWriter(null);
+    const payload = new Uint8Array(100);
+    for (let k = 0; k < 3; k++) {
+      for (let i = 0; i < 1500; i++) {
+        w.write(1000 + k * 0.3 + i * 1e-4, udp4Frame(`10.0.${i >> 8}.${i & 255}`, '192.0.2.1', 20000 + i, 443, payload));
+      }
+    }
+    const capture = join(dir, 'open-flows.pcap');
+    writeFileSync(capture, w.toBuffer());
+    const config = resolveConfig(ALL);
+    const one = await extractTable({ captures: capture, config, bins: [2, 10], level: 'flow', workers: 1 });
+    assert.equal(one.table.length, 3000, 'one row per flow and bin size');
+    const split = await extractSharded(capture, { config, bins: [2, 10], level: 'flow', raw: false, workers: 2, modules: [] });
+    assert.ok(split.timing!.rowsPerWorker.every((r) => r > 0), `both threads made rows (${split.timing!.rowsPerWorker})`);
+    assertSameTable(one.table, split.table, { ordered: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
