@@ -14,7 +14,7 @@ import type { RefineryConfig } from '../config/config';
 import type { RowSink } from './rows';
 import { buildRuntimes, blankRow, emitRow, classStateBytes, ServiceRuntime, UnitLabel } from './serviceRuntime';
 import {
-  Op, UP, FLOW, OP_MASK, STATUS, ABORTED, ENDED, RelayMemory, RelayMessage,
+  Op, UP, FLOW, OP_MASK, REC_SHIFT, STATUS, ABORTED, ENDED, RelayMemory, RelayMessage,
   pubInts, doneInts, doneNums, startedBatches, signal, unwrap,
 } from './relay';
 
@@ -102,7 +102,7 @@ export class Follower {
     while (ri < published) {
       const word = ints[ri & IM];
       if ((word & OP_MASK) !== Op.Add) break;
-      const unit = ints[(ri + 1) & IM], rec = ints[(ri + 2) & IM];
+      const unit = ints[(ri + 1) & IM], rec = word >>> REC_SHIFT;
       if (rec !== decoded) {
         if (rec >= batch.count) this.badRecord(rec);
         const skip = decodeRecord(batch, rec, p);
@@ -111,11 +111,11 @@ export class Follower {
       }
       const hasFlow = (word & FLOW) !== 0, svc = unitService[unit], adders = runtimes[svc].adders;
       p.up = (word & UP) !== 0;
-      p.flow = hasFlow ? ints[(ri + 3) & IM] : unit;
+      p.flow = hasFlow ? ints[(ri + 2) & IM] : unit;
       p.service = svc;
       for (let b = 0; b < nb; b++) adders[b](p, unit);
       owned++;
-      ri += hasFlow ? 4 : 3;
+      ri += hasFlow ? 3 : 2;
     }
     this.ri = ri;
     this.decoded = decoded;

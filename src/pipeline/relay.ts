@@ -26,11 +26,14 @@ export const enum Op { Batch = 1, Init = 2, Add = 3, Other = 4, Emit = 5, FlowEn
 /**
  * Op layouts in the int ring, first word `op | flags`:
  * Batch: [op, columns slot, bytes slot, records] (the leader's next batch, in shared memory);
- * Init, Other: [op, unit, record in batch, flow, service]; Add: [op, unit, record in batch]
- * + flow when the FLOW flag is set (else flow = unit); Emit: [op, unit, bin index, flows]
+ * Init, Other: [op, unit, record in batch, flow, service]; Emit: [op, unit, bin index, flows]
  * + nums [bin start, row seq]; FlowEnded: [op, unit, flow]; Release: [op, unit].
+ * Add, one per packet and so the bulk of the ring, packs the record into its first word:
+ * [op | flags | record << REC_SHIFT, unit] + flow when the FLOW flag is set (else flow = unit).
  */
-export const UP = 0x10, FLOW = 0x20, OP_MASK = 0x0f;
+export const UP = 0x10, FLOW = 0x20, OP_MASK = 0x0f, REC_SHIFT = 8;
+/** Records a batch may hold for the packed Add op (2^23; batches are 4096 by default). */
+export const MAX_BATCH_RECORDS = 1 << (31 - REC_SHIFT);
 
 /**
  * Shared control words: [0] status (0 running, 1 a follower failed, 2 the leader aborted),
@@ -171,13 +174,13 @@ export class Relay {
   /** Record `i` of the batch for the unit's classes; `flow` is the packet's (session level: not the unit). */
   add(owner: number, unit: number, i: number, flow: number, up: boolean): void {
     const sameFlow = flow === unit;
-    const o = this.room(owner, sameFlow ? 3 : 4, 0);
+    const o = this.room(owner, sameFlow ? 2 : 3, 0);
     const a = o.ints, w = o.wi, M = o.im;
-    a[w & M] = Op.Add | (up ? UP : 0) | (sameFlow ? 0 : FLOW);
-    a[(w + 1) & M] = unit; a[(w + 2) & M] = i;
-    if (sameFlow) { o.wi = w + 3; return; }
-    a[(w + 3) & M] = flow;
-    o.wi = w + 4;
+    a[w & M] = Op.Add | (up ? UP : 0) | (sameFlow ? 0 : FLOW) | (i << REC_SHIFT);
+    a[(w + 1) & M] = unit;
+    if (sameFlow) { o.wi = w + 2; return; }
+    a[(w + 2) & M] = flow;
+    o.wi = w + 3;
   }
 
   /** Record `i` of the batch, of the client's other traffic, for the unit's classes that take it. */
@@ -218,6 +221,7 @@ export class Relay {
 
   /** The leader's next batch, put in shared memory for the followers (packet ops name its records by index). */
   batchStart(batch: PacketBatch): void {
+    if (batch.count > MAX_BATCH_RECORDS) throw new RangeError(`parallel flows: batches of at most ${MAX_BATCH_RECORDS} records (got ${batch.count}; batchSize)`);
     const n = ++this.batches;
     const at = this.store.put(batch, n);
     for (const o of this.out) {

@@ -6,7 +6,8 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { extractTable, resolveConfig } from '../../src/pipeline/extract';
 import { extractSharded } from '../../src/pipeline/parallel';
-import { relayMemory, unwrap } from '../../src/pipeline/relay';
+import { relayMemory, unwrap, Relay, MAX_BATCH_RECORDS } from '../../src/pipeline/relay';
+import type { PacketBatch } from '../../src/capture/batch';
 import { unregisterFeature } from '../../src/features/registry';
 import { sharedData, SHARED_MISSING, assertSameTable } from '../helpers';
 import { PcapWriter } from '../../src/capture/pcapWriter';
@@ -24,6 +25,12 @@ test('ring positions read back across the 2^32 wrap of the shared counters', () 
     }
   }
   assert.throws(() => relayMemory(1, 100, 16), /powers of two/);
+});
+
+test('a batch too large for the packed per-packet op is refused with the limit named, before anything is written', () => {
+  const relay = new Relay([], relayMemory(0), 1);
+  const huge = { count: MAX_BATCH_RECORDS + 1 } as PacketBatch;
+  assert.throws(() => relay.batchStart(huge), new RegExp(`at most ${MAX_BATCH_RECORDS} records \\(got ${MAX_BATCH_RECORDS + 1}; batchSize\\)`));
 });
 
 test('tiny op rings: ops wrap around the ring and the leader waits for room, output still that of one thread', async (t) => {
