@@ -28,6 +28,8 @@ export interface FollowerOptions {
   sink: RowSink;
   /** Called as each leader batch starts (text output posts its lines then). */
   onBatch?: () => void;
+  /** The leader sends new units' labels (text output); without, rows carry only the ports (tables: the leader writes the strings). */
+  labels: boolean;
 }
 
 export class Follower {
@@ -144,11 +146,13 @@ export class Follower {
     p.up = (word & UP) !== 0;
     p.flow = ints[(ri + 3) & IM];
     p.service = ints[(ri + 4) & IM];
-    if (op === Op.Init) this.init(unit, p.service);
-    else {
-      const others = this.runtimes[this.unitService[unit]].others;
-      for (let b = 0; b < others.length; b++) for (const c of others[b]) c.addOtherPacket!(p, unit);
+    if (op === Op.Init) {
+      this.init(unit, p.service, ints[(ri + 5) & IM], ints[(ri + 6) & IM]);
+      this.ri = ri + 7;
+      return;
     }
+    const others = this.runtimes[this.unitService[unit]].others;
+    for (let b = 0; b < others.length; b++) for (const c of others[b]) c.addOtherPacket!(p, unit);
     this.ri = ri + 5;
   }
 
@@ -183,15 +187,19 @@ export class Follower {
     }
   }
 
-  private init(unit: number, svc: number): void {
+  private init(unit: number, svc: number, localPort: number, remotePort: number): void {
     if (unit >= this.unitService.length) {
       let cap = this.unitService.length * 2;
       while (cap <= unit) cap *= 2;
       const s = new Int16Array(cap); s.set(this.unitService); this.unitService = s;
     }
     this.unitService[unit] = svc;
-    while (this.nextLabel === this.labels.length) this.receive('a new unit\'s label');
-    this.unitLabel[unit] = this.labels[this.nextLabel++];
+    if (this.opts.labels) {
+      while (this.nextLabel === this.labels.length) this.receive('a new unit\'s label');
+      this.unitLabel[unit] = this.labels[this.nextLabel++];
+    } else {
+      this.unitLabel[unit] = { protocol: '', localIp: '', localPort, remoteIp: '', remotePort, categorizedBy: '' };
+    }
     for (const set of this.runtimes[svc].sets) for (const c of set) c.init(unit, this.p);
   }
 

@@ -133,7 +133,7 @@ export async function runFollowJob(job: FollowJob): Promise<{ reply: Record<stri
   try {
     follower = new Follower({
       config: job.config, bins: resolveBins(job.bins, job.config), level: job.level, capture: basename(job.path), raw: job.raw, onlyClasses: job.onlyClasses,
-      sink: shared ?? lines!, onBatch: lines ? () => lines.send() : undefined,
+      sink: shared ?? lines!, onBatch: lines ? () => lines.send() : undefined, labels: lines !== null,
     }, job.port, job.memory, job.k);
     follower.runAll();
     lines?.send();

@@ -164,7 +164,7 @@ export async function extractSharded(path: string, job: ParallelJob): Promise<Pa
   const base: Job = { id: 0, path, config: job.config, bins: job.bins, level: job.level, raw: job.raw, onlyClasses: job.onlyClasses, encode: job.text?.textEncoding ?? undefined };
   const memory = relayMemory(n - 1, job.ring?.ints, job.ring?.nums);
   const channels = Array.from({ length: n - 1 }, () => new MessageChannel());
-  const relay = new Relay(channels.map((c) => c.port1), memory, leaderWeight(job.config, job.bins), job.ring?.slots);
+  const relay = new Relay(channels.map((c) => c.port1), memory, leaderWeight(job.config, job.bins), { labels: !!job.text, slots: job.ring?.slots });
   const requests = channels.map((c, i) => ({ ...base, type: 'follow', k: i + 1, port: c.port2, memory }));
   // Text output streams in order as the threads make it (orderedLines.ts).
   const lines = job.text ? new OrderedLines(job.text, job.text.textEncoding!, channels.map((c) => c.port1)) : undefined;

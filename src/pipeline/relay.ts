@@ -26,7 +26,8 @@ export const enum Op { Batch = 1, Init = 2, Add = 3, Other = 4, Emit = 5, FlowEn
 /**
  * Op layouts in the int ring, first word `op | flags`:
  * Batch: [op, columns slot, bytes slot, records] (the leader's next batch, in shared memory);
- * Init, Other: [op, unit, record in batch, flow, service]; Emit: [op, unit, bin index, flows]
+ * Init: [op, unit, record in batch, flow, service, local port, remote port]; Other: [op, unit,
+ * record in batch, flow, service]; Emit: [op, unit, bin index, flows]
  * + nums [bin start, row seq]; FlowEnded: [op, unit, flow]; Release: [op, unit].
  * Add, one per packet and so the bulk of the ring, packs the record into its first word:
  * [op | flags | record << REC_SHIFT, unit] + flow when the FLOW flag is set (else flow = unit).
@@ -52,7 +53,11 @@ export const ENDED = 1 << 30;
 /** Default ring sizes (powers of two): 4 MiB of ints and 1 MiB of nums per follower bound the backlog. */
 export const RING_INTS = 1 << 20, RING_NUMS = 1 << 17;
 
-/** What the leader sends beside the ops: labels of new units, chunks of shared rows (sharedRows.ts), batch slots. */
+/**
+ * What the leader sends beside the ops: chunks of shared rows (sharedRows.ts), batch slots, and
+ * for text output the labels of new units (a table's strings are the leader's to write: its
+ * followers get a unit's ports in the Init op and no message per batch).
+ */
 export interface RelayMessage { labels: UnitLabel[]; chunks: [number, SharedArrayBuffer][]; slots: SlotMessage[] }
 
 /** Tells the leader that follower `k` failed (its error goes back with its reply). */
@@ -148,8 +153,17 @@ export class Relay {
   /** Where the leader's batches go for the followers (a plain file is read straight into it). */
   readonly store: SharedBatches;
 
-  /** `ports[k-1]` reaches follower k (labels); `memory` is shared with the followers; `slots`: see SharedBatches. */
-  constructor(ports: MessagePort[], memory: RelayMemory, initialWeight: number, slots = { columns: COLUMN_SLOTS, bytes: BYTE_SLOTS }) {
+  /** Whether followers get new units' labels (text output, where they encode whole rows). */
+  private readonly sendLabels: boolean;
+
+  /**
+   * `ports[k-1]` reaches follower k; `memory` is shared with the followers; `labels`: send new
+   * units' labels (text output); `slots`: see SharedBatches.
+   */
+  constructor(ports: MessagePort[], memory: RelayMemory, initialWeight: number,
+    opts: { labels?: boolean; slots?: { columns: number; bytes: number } } = {}) {
+    const slots = opts.slots ?? { columns: COLUMN_SLOTS, bytes: BYTE_SLOTS };
+    this.sendLabels = opts.labels ?? true;
     this.count = ports.length + 1;
     this.ctl = new Int32Array(memory.control);
     this.out = ports.map((port, i) => new Outbox(i + 1, port, memory.rings[i]));
@@ -163,12 +177,13 @@ export class Relay {
 
   /** A unit starts on record `i` of the batch (its first packet), with its row label. */
   init(owner: number, unit: number, i: number, flow: number, up: boolean, svc: number, label: UnitLabel): void {
-    const o = this.room(owner, 5, 0);
+    const o = this.room(owner, 7, 0);
     const a = o.ints, w = o.wi, M = o.im;
     a[w & M] = Op.Init | (up ? UP : 0);
     a[(w + 1) & M] = unit; a[(w + 2) & M] = i; a[(w + 3) & M] = flow; a[(w + 4) & M] = svc;
-    o.wi = w + 5;
-    o.labels.push(label);
+    a[(w + 5) & M] = label.localPort; a[(w + 6) & M] = label.remotePort;
+    o.wi = w + 7;
+    if (this.sendLabels) o.labels.push(label);
   }
 
   /** Record `i` of the batch for the unit's classes; `flow` is the packet's (session level: not the unit). */
