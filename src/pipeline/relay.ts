@@ -4,16 +4,18 @@
  * of the units it owns. For a unit owned by a follower thread it writes what its classes must
  * do as a compact op: "init unit u with record r", "add record r to u", "emit u's bin b as row
  * seq", "release u". Each batch the leader reads lies in shared memory (a plain file is read
- * straight into it, other sources are copied in: sharedBatches.ts); followers (follower.ts) decode only the records their ops name and run
- * their classes: neither the reading nor the data path is repeated, so the split costs a
- * follower little more than its share of the feature work.
+ * straight into it, other sources are copied in: sharedBatches.ts); followers (follower.ts)
+ * decode only the records their ops name and run their classes: neither the reading nor the
+ * data path is repeated, so the split costs a follower little more than its share of the
+ * feature work.
  *
  * Ops go through a ring of shared memory per follower (no message, no copy, no allocation
- * per batch); the leader publishes them after each batch. Row labels of new units (strings)
- * go beside, as messages. Owners are dealt by load; the leader's own data path counts as load
- * too, with a weight tuned while the run goes from how far behind the followers are, so both
- * threads finish together on a noisy machine. Which thread owns a unit never changes a value:
- * output is that of one thread, row for row.
+ * per batch); the leader publishes them after each batch. New shared memory (row chunks, batch
+ * slots) and, for text output, the labels of new units go beside, as messages. Owners are
+ * dealt by load; the leader's own data path counts as load too, with a weight tuned while the
+ * run goes from how far behind the followers are, so both threads finish together on a noisy
+ * machine. Which thread owns a unit never changes a value: output is that of one thread, row
+ * for row.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { PacketBatch } from '../capture/batch';
