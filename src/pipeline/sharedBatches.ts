@@ -45,6 +45,7 @@ export function slotBatch(columns: SharedArrayBuffer, fileOffsets = false): Pack
  */
 const spare: Record<SlotMessage['kind'], SharedArrayBuffer[]> = { bytes: [], columns: [] };
 const SPARE_BYTES = 64 << 20;
+let spareBytes = 0;
 
 /** Shared memory of at least `bytes` for a slot of this kind: the smallest spare that fits, unless it is much larger. */
 function slotMemory(kind: SlotMessage['kind'], bytes: number): SharedArrayBuffer {
@@ -54,13 +55,15 @@ function slotMemory(kind: SlotMessage['kind'], bytes: number): SharedArrayBuffer
     const n = list[i].byteLength;
     if (n >= bytes && n <= 1.5 * bytes && (best < 0 || n < list[best].byteLength)) best = i;
   }
-  return best >= 0 ? list.splice(best, 1)[0] : new SharedArrayBuffer(bytes);
+  if (best < 0) return new SharedArrayBuffer(bytes);
+  const m = list.splice(best, 1)[0];
+  spareBytes -= m.byteLength;
+  return m;
 }
 
 /** Hands slot memory back for later runs, within SPARE_BYTES in all. */
 function keepSpare(kind: SlotMessage['kind'], memory: SharedArrayBuffer[]): void {
-  let held = spare.bytes.concat(spare.columns).reduce((a, m) => a + m.byteLength, 0);
-  for (const m of memory) if (held + m.byteLength <= SPARE_BYTES) { spare[kind].push(m); held += m.byteLength; }
+  for (const m of memory) if (spareBytes + m.byteLength <= SPARE_BYTES) { spare[kind].push(m); spareBytes += m.byteLength; }
 }
 
 /** `lastUse`: the last leader batch that needs the slot; `held`: a reader is filling it. */
