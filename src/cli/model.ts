@@ -64,7 +64,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   });
   progress.stop();
   const show = r.wide.map((w) => ({ representation: w.representation, bin: w.bin, task: w.task, accuracy: w.accuracy, f1: w.f1_macro, mae: w.mae,
-    state: w.state_bytes_median, 'ns/pkt': w.ns_per_packet_median, 'parquet B/h': w.storage_bytes_per_hour_parquet }));
+    state: w.state_bytes_median, 'ns/pkt': w.ns_per_packet_mean, 'parquet B/h': w.storage_bytes_per_hour_parquet }));
   console.log(textTable(show));
   const best = recommend(r);
   if (best) console.log(`\ncheapest (state) within 2% of the best accuracy: ${best.choice.representation} at ${best.choice.bin} s`);

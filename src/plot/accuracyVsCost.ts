@@ -1,11 +1,11 @@
 import { paretoFront } from './pareto';
 import { groupBy, num, requireColumns, rowsOf, RowsLike, sortKeys } from './rows';
 import { resolveColumn } from './columns';
-import { costLabel, CostKind, lowerIsBetter, metricLabel } from './metrics';
+import { costColumnSuffixes, costLabel, CostKind, lowerIsBetter, metricLabel } from './metrics';
 import type { Figure, Trace } from './types';
 
 export interface AccuracyVsCostOptions {
-  /** Which cost goes on x: the column is `cost`, `cost_median`, `cost_parquet`, ... (or `costColumn`). */
+  /** Which cost goes on x: the column is `cost`, else `cost_mean` for ns_per_packet and `cost_median`, `cost_parquet` for the others (or `costColumn`). */
   cost: CostKind | (string & {});
   /** Exact cost column (default: resolved from `cost`). */
   costColumn?: string;
@@ -46,7 +46,7 @@ export function costPoints(input: RowsLike, opts: AccuracyVsCostOptions): { poin
   }
   const tasks = [...new Set(rows.map((r) => r.task).filter((t) => t !== undefined))];
   if (tasks.length > 1) throw new Error(`accuracyVsCost: metric "${opts.metric}" appears for several tasks (${tasks.join(', ')}): pass { task }`);
-  const costColumn = opts.costColumn ?? resolveColumn(rows, opts.cost, ['median', 'parquet', 'mean']);
+  const costColumn = opts.costColumn ?? resolveColumn(rows, opts.cost, costColumnSuffixes(opts.cost));
   const points: CostPoint[] = [];
   for (const g of groupBy(rows, (r) => `${r.representation}\u0000${num(r.bin)}`).values()) {
     const vals = g.map((r) => num(r.value)).filter(Number.isFinite);

@@ -3,7 +3,7 @@ export { titleOf } from './types';
 export { rowsOf, type RowsLike } from './rows';
 export { resolveColumn } from './columns';
 export { paretoFront, paretoMask, type ParetoOptions } from './pareto';
-export { lowerIsBetter, costLabel, metricLabel, type CostKind } from './metrics';
+export { lowerIsBetter, costLabel, costColumnSuffixes, metricLabel, type CostKind } from './metrics';
 export { accuracyVsCost, costPoints, type AccuracyVsCostOptions, type CostPoint } from './accuracyVsCost';
 export { binSweep, type BinSweepOptions } from './binSweep';
 export { confusionHeatmap, type ConfusionInput } from './confusion';

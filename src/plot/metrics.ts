@@ -11,6 +11,16 @@ const COST_LABEL: Record<string, string> = {
   storage_bytes_per_hour: 'Storage (bytes per hour)',
 };
 
+/**
+ * The column a figure plots when only the cost is named, in order of preference: state as
+ * its median over bin ends, processing as the mean ns per packet (what a packet rate costs;
+ * the median of the profiler's blocks hides work done on a minority of packets, such as TCP
+ * tracking on mostly-QUIC traffic), storage in Parquet.
+ */
+export function costColumnSuffixes(cost: string): readonly string[] {
+  return cost === 'ns_per_packet' ? ['mean', 'median'] : ['median', 'parquet', 'mean'];
+}
+
 /** Axis label of a cost column, e.g. `state_bytes_median` -> "State (bytes), median". */
 export function costLabel(cost: string, column: string): string {
   const base = COST_LABEL[cost] ?? cost.replace(/_/g, ' ');

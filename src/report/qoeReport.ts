@@ -50,7 +50,7 @@ export function writeQoeReport(dir: string, input: QoeReportInput): string {
     text: 'Each point is a representation at a bin size (session-grouped cross-validation). Lines join the Pareto front: nothing is both cheaper and more accurate.',
     figures: figs([
       ['state', () => accuracyVsCost(rows, { cost: 'state_bytes', metric: 'accuracy', task: 'resolution', traceBy: 'bin', title: 'Accuracy vs state (bytes held at bin end, median)' })],
-      ['cpu', () => accuracyVsCost(rows, { cost: 'ns_per_packet', metric: 'accuracy', task: 'resolution', traceBy: 'bin', title: 'Accuracy vs processing (ns per packet, median)' })],
+      ['cpu', () => accuracyVsCost(rows, { cost: 'ns_per_packet', metric: 'accuracy', task: 'resolution', traceBy: 'bin', title: 'Accuracy vs processing (ns per packet, mean)' })],
       ['storage', () => accuracyVsCost(rows, { cost: 'storage_bytes_per_hour', metric: 'accuracy', task: 'resolution', traceBy: 'bin', title: 'Accuracy vs storage (Parquet bytes per hour)' })],
     ]),
   });
@@ -84,13 +84,13 @@ export function writeQoeReport(dir: string, input: QoeReportInput): string {
       text: 'Each class alone over the same packets, then each representation; state from the classes\' own accounting, processing from calibrated blocks of addPacket calls.',
       figures: state.length ? figs([['state', () => stateOverTime(state, { classColumn: 'run', t: 't_rel', y: 'bytes', title: 'State over time (bytes)' })]]) : [],
       tables: [{ caption: 'Profile summary', rows: input.profile.summary.rows as unknown as Record<string, unknown>[],
-        columns: ['feature_class', 'layer', 'features', 'state_bytes_median', 'state_bytes_peak', 'state_bytes_per_flow_median', 'ns_per_packet_median', 'ns_per_packet_p99', 'storage_bytes_per_hour_csv', 'storage_bytes_per_hour_parquet'] }],
+        columns: ['feature_class', 'layer', 'features', 'state_bytes_median', 'state_bytes_peak', 'state_bytes_per_flow_median', 'ns_per_packet_mean', 'ns_per_packet_median', 'ns_per_packet_p99', 'storage_bytes_per_hour_csv', 'storage_bytes_per_hour_parquet'] }],
     });
   }
   sections.push({
     heading: 'All results',
     tables: [{ caption: 'One row per representation, bin size and task', rows: s.wide,
-      columns: ['representation', 'bin', 'task', 'rows', 'sessions', 'features', 'accuracy', 'f1_macro', 'mae', 'rmse', 'state_bytes_median', 'ns_per_packet_median', 'storage_bytes_per_hour_parquet', 'pareto_state_bytes_median'] }],
+      columns: ['representation', 'bin', 'task', 'rows', 'sessions', 'features', 'accuracy', 'f1_macro', 'mae', 'rmse', 'state_bytes_median', 'ns_per_packet_mean', 'storage_bytes_per_hour_parquet', 'pareto_state_bytes_median'] }],
   });
   return writeReport(dir, { title: input.title ?? 'Traffic Refinery: accuracy against cost', subtitle: input.subtitle, sections });
 }

@@ -49,12 +49,23 @@ test('the sweep has a row for every representation x bin x metric, with costs jo
 
 test('costs join per representation and bin size (a cost row without bin_size serves every bin)', async () => {
   const costs = [
-    { feature_class: 'network', bin_size: 10, state_bytes_median: 111 }, { feature_class: 'network', bin_size: 30, state_bytes_median: 333 },
-    { feature_class: 'application', state_bytes_median: 5 },
+    { feature_class: 'network', bin_size: 10, state_bytes_median: 111, ns_per_packet_mean: 20, ns_per_packet_median: 15 },
+    { feature_class: 'network', bin_size: 30, state_bytes_median: 333, ns_per_packet_mean: 21, ns_per_packet_median: 16 },
+    // Work on a minority of packets: a median below the network's, a mean far above it.
+    { feature_class: 'application', state_bytes_median: 5, ns_per_packet_mean: 90, ns_per_packet_median: 2 },
   ];
   const r = await sweep({ dataset: dir, representations: ['network', 'application'], bins: [10, 30], tasks: ['resolution'], trees: 4, folds: 2, threads: 1, costs, workers: 1 });
   const state = (rep: string, bin: number) => Number(r.wide.find((w) => w.representation === rep && w.bin === bin)!.state_bytes_median);
   assert.deepEqual([state('network', 10), state('network', 30), state('application', 10), state('application', 30)], [111, 333, 5, 5]);
+  const cell = (rep: string, bin: number) => r.wide.find((w) => w.representation === rep && w.bin === bin)!;
+  assert.deepEqual([cell('network', 10).ns_per_packet_mean, cell('network', 10).ns_per_packet_median, cell('application', 30).ns_per_packet_mean], [20, 15, 90]);
+  // Both costs are Pareto-flagged; the cheapest in processing is the cheapest by the mean.
+  assert.equal(cell('network', 10).pareto_ns_per_packet_mean, 1);
+  // (Both application bins cost 2 by the median: only the more accurate of the two is on that front.)
+  assert.equal(Number(cell('application', 10).pareto_ns_per_packet_median) + Number(cell('application', 30).pareto_ns_per_packet_median), 1);
+  const byCpu = recommend(r, { task: 'resolution', cost: 'ns_per_packet_mean', tolerance: 1 })!;
+  assert.equal(byCpu.choice.representation, 'network');
+  assert.equal(byCpu.choice.bin, 10);
 });
 
 test('a trained model saves, loads, predicts like the original and refuses a config without its classes', async () => {

@@ -39,6 +39,16 @@ test('accuracyVsCost: per representation, error metrics minimized, linear axis, 
   assert.match(JSON.stringify(storage.layout.xaxis), /Storage \(bytes per hour\), parquet/);
 });
 
+test('accuracyVsCost: processing is plotted as the mean ns per packet when rows carry mean and median', () => {
+  // TCP tracking on mostly-QUIC traffic: most calls are cheap, a few are not; the mean is what a packet rate costs.
+  const rows = sweepRows().map((r) => ({ ...r, ns_per_packet_mean: (r.ns_per_packet_median as number) * 3 }));
+  const fig = accuracyVsCost(rows, { cost: 'ns_per_packet', metric: 'accuracy' });
+  assert.deepEqual(fig.data[0].x, [120, 270, 2700]);
+  assert.match(JSON.stringify(fig.layout.xaxis), /Processing \(ns per packet\), mean/);
+  const median = accuracyVsCost(rows, { cost: 'ns_per_packet', costColumn: 'ns_per_packet_median', metric: 'accuracy' });
+  assert.deepEqual(median.data[0].x, [40, 90, 900]);
+});
+
 test('accuracyVsCost: averages repeated rows, refuses ambiguous tasks and unknown metrics', () => {
   const rows = sweepRows().filter((r) => r.metric === 'accuracy');
   const doubled = [...rows, ...rows.map((r) => ({ ...r, value: (r.value as number) + 0.1 }))];
