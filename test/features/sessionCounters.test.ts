@@ -48,6 +48,14 @@ test('SessionCounters at flow level reports the flow itself', () => {
   d.add({ ts: T + 1, up: false, flow: 5, ipLen: 400 });
   const r = d.collect(5);
   assert.deepEqual([r.ActiveFlows, r.MaxParallelFlows, r.UpDownByteRatio], [1, 1, 0.25]);
+  // The same flow as the only one of a session gives the same row (flow level keeps no flow lists).
+  const s = new Driver(SessionCounters, {}, 'session');
+  s.add({ ts: T, up: true, flow: 5, ipLen: 100 }, 0);
+  s.add({ ts: T + 1, up: false, flow: 5, ipLen: 400 }, 0);
+  assert.deepEqual(s.collect(0), r);
+  // A bin with no packet of the flow: no active flow.
+  const empty = d.collect(5);
+  assert.deepEqual([empty.ActiveFlows, empty.MaxParallelFlows, empty.KbpsUp], [0, 0, 0]);
   const before = d.inst.stateBytes();
   d.release(5);
   assert.ok(d.inst.stateBytes() <= before);

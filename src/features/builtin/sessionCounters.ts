@@ -3,6 +3,8 @@ import type { ColumnSpec, FeatureClass, FeatureContext } from '../api';
 import { UnitState } from '../unitState';
 
 const UP = 0, DW = 1, OTHER_UP = 2, OTHER_DW = 3, STRIDE = 4;
+// Flow level: one more number per unit, whether the flow carried a packet in the bin.
+const SEEN = 4, FLOW_STRIDE = 5;
 // Per-unit list of flows active in the bin: flow id, first and last packet time.
 const E_FLOW = 0, E_FIRST = 1, E_LAST = 2, E_FIELDS = 3;
 
@@ -30,7 +32,13 @@ export class SessionCounters implements FeatureClass {
     { name: 'OtherKbpsDw', unit: 'kbit/s', description: 'downstream throughput of the same client\'s traffic outside the service (NaN until the pipeline feeds it)' },
   ];
 
-  private readonly s = new UnitState(STRIDE);
+  private readonly s: UnitState;
+  private readonly stride: number;
+  /**
+   * Flow level: a unit is one flow, so the per-bin flow lists (and their cache misses, ~10 ns
+   * a packet) are skipped: active and parallel flows are 1 when the flow spoke in the bin.
+   */
+  private readonly flowLevel: boolean;
   /** Set once the pipeline has fed any packet of other traffic. */
   private otherFed = false;
 
@@ -42,10 +50,16 @@ export class SessionCounters implements FeatureClass {
   private entries: (Float64Array | undefined)[] = [];
   private entryCount = new Int32Array(0);
   private entryBytes = 0;
-  private readonly sweepA = new Float64Array(64);
-  private readonly sweepB = new Float64Array(64);
+  private readonly sweepA: Float64Array;
+  private readonly sweepB: Float64Array;
 
-  constructor(_ctx: FeatureContext) {}
+  constructor(ctx: FeatureContext) {
+    this.flowLevel = ctx.level === 'flow';
+    this.stride = this.flowLevel ? FLOW_STRIDE : STRIDE;
+    this.s = new UnitState(this.stride);
+    this.sweepA = new Float64Array(this.flowLevel ? 0 : 64);
+    this.sweepB = new Float64Array(this.flowLevel ? 0 : 64);
+  }
 
   private ensureFlow(f: number): void {
     if (f < this.flowCap) return;
@@ -58,6 +72,7 @@ export class SessionCounters implements FeatureClass {
 
   init(unit: number): void {
     this.s.ensure(unit);
+    if (this.flowLevel) return;
     if (unit >= this.entryCount.length) {
       let n = Math.max(64, this.entryCount.length * 2);
       while (n <= unit) n *= 2;
@@ -68,8 +83,9 @@ export class SessionCounters implements FeatureClass {
   }
 
   addPacket(p: Packet, unit: number): void {
-    const d = this.s.data, u = unit * STRIDE;
+    const d = this.s.data, u = unit * this.stride;
     if (p.up) d[u + UP] += p.ipLen; else d[u + DW] += p.ipLen;
+    if (this.flowLevel) { d[u + SEEN] = 1; return; }
     const f = p.flow, ts = p.ts;
     if (f >= this.flowCap) this.ensureFlow(f);
     const s = this.slot[f];
@@ -102,17 +118,17 @@ export class SessionCounters implements FeatureClass {
    */
   addOtherPacket(p: Packet, unit: number): void {
     this.otherFed = true;
-    const d = this.s.data, u = unit * STRIDE;
+    const d = this.s.data, u = unit * this.stride;
     if (p.up) d[u + OTHER_UP] += p.ipLen; else d[u + OTHER_DW] += p.ipLen;
   }
 
   collect(unit: number, bin: number, out: Float64Array, k: number): void {
-    const d = this.s.data, u = unit * STRIDE;
+    const d = this.s.data, u = unit * this.stride;
     out[k] = d[u + UP] / (bin * 128);
     out[k + 1] = d[u + DW] / (bin * 128);
-    const n = this.entryCount[unit];
+    const n = this.flowLevel ? d[u + SEEN] : this.entryCount[unit];
     out[k + 2] = n;
-    out[k + 3] = this.maxParallel(unit, n);
+    out[k + 3] = this.flowLevel ? n : this.maxParallel(unit, n);
     out[k + 4] = d[u + DW] > 0 ? d[u + UP] / d[u + DW] : NaN;
     out[k + 5] = this.otherFed ? d[u + OTHER_UP] / (bin * 128) : NaN;
     out[k + 6] = this.otherFed ? d[u + OTHER_DW] / (bin * 128) : NaN;
@@ -136,7 +152,7 @@ export class SessionCounters implements FeatureClass {
 
   reset(unit: number): void {
     this.s.fill(unit, 0);
-    this.clearEntries(unit);
+    if (!this.flowLevel) this.clearEntries(unit);
   }
 
   private clearEntries(unit: number): void {
@@ -152,7 +168,7 @@ export class SessionCounters implements FeatureClass {
 
   release(unit: number): void {
     this.s.fill(unit, 0);
-    if (unit < this.entryCount.length) {
+    if (!this.flowLevel && unit < this.entryCount.length) {
       this.clearEntries(unit);
       const list = this.entries[unit];
       if (list !== undefined) { this.entryBytes -= list.byteLength; this.entries[unit] = undefined; }
