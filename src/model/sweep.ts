@@ -162,11 +162,9 @@ function costsFor(costs: Record<string, unknown>[], rep: string, bin: number, f:
   const p = mine.find((c) => Number(c.bin_size) === bin) ?? mine.find((c) => c.bin_size === undefined) ?? {};
   const num = (k: string) => (p[k] === undefined ? NaN : Number(p[k]));
   const storage = storageOf(binRows, cols, f.hours);
-  return {
-    state_bytes_median: num('state_bytes_median'), state_bytes_peak: num('state_bytes_peak'),
-    ns_per_packet_mean: num('ns_per_packet_mean'), ns_per_packet_median: num('ns_per_packet_median'), ns_per_packet_p99: num('ns_per_packet_p99'),
-    ...storage,
-  };
+  const out: Record<string, number> = {};
+  for (const c of COST_COLUMNS) out[c] = c.startsWith('storage_') ? storage[c] : num(c);
+  return out;
 }
 
 function storageOf(rows: Row[], cols: string[], hours: number): Record<string, number> {

@@ -55,9 +55,9 @@ test('costs join per representation and bin size (a cost row without bin_size se
     { feature_class: 'application', state_bytes_median: 5, ns_per_packet_mean: 90, ns_per_packet_median: 2 },
   ];
   const r = await sweep({ dataset: dir, representations: ['network', 'application'], bins: [10, 30], tasks: ['resolution'], trees: 4, folds: 2, threads: 1, costs, workers: 1 });
-  const state = (rep: string, bin: number) => Number(r.wide.find((w) => w.representation === rep && w.bin === bin)!.state_bytes_median);
-  assert.deepEqual([state('network', 10), state('network', 30), state('application', 10), state('application', 30)], [111, 333, 5, 5]);
   const cell = (rep: string, bin: number) => r.wide.find((w) => w.representation === rep && w.bin === bin)!;
+  const state = (rep: string, bin: number) => Number(cell(rep, bin).state_bytes_median);
+  assert.deepEqual([state('network', 10), state('network', 30), state('application', 10), state('application', 30)], [111, 333, 5, 5]);
   assert.deepEqual([cell('network', 10).ns_per_packet_mean, cell('network', 10).ns_per_packet_median, cell('application', 30).ns_per_packet_mean], [20, 15, 90]);
   // Both costs are Pareto-flagged; the cheapest in processing is the cheapest by the mean.
   assert.equal(cell('network', 10).pareto_ns_per_packet_mean, 1);
